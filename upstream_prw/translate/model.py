@@ -1,0 +1,75 @@
+"""Values that cross the translator's boundary: series out, drop reports, summary input."""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from upstream_prw.translate.labels import Labels
+from upstream_prw.translate.native import NativeHistogram
+
+__all__ = [
+    "STALE_NAN",
+    "STALE_NAN_BITS",
+    "Dropped",
+    "ExemplarOut",
+    "Series",
+    "Summary",
+    "SummaryDataPoint",
+    "ValueAtQuantile",
+]
+
+STALE_NAN_BITS = 0x7FF0000000000002
+# The Prometheus stale marker: a NaN with a payload that no computation produces.
+STALE_NAN: float = struct.unpack("<d", struct.pack("<Q", STALE_NAN_BITS))[0]
+
+
+@dataclass(frozen=True, slots=True)
+class Dropped:
+    """Points of one metric that could not be translated, and why."""
+
+    metric: str
+    reason: str
+    points: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ExemplarOut:
+    labels: Labels
+    value: float
+    timestamp_ms: int
+
+
+@dataclass(slots=True)
+class Series:
+    """One Prometheus series with its samples (or native histograms) in time order."""
+
+    labels: Labels
+    samples: list[tuple[float, int]] = field(default_factory=list)
+    histograms: list[NativeHistogram] = field(default_factory=list)
+    exemplars: list[ExemplarOut] = field(default_factory=list)
+
+
+# Summaries do not come out of the Python SDK; these mirror OTLP's shape so that data
+# bridged from OTLP can be exported too.
+@dataclass(frozen=True, slots=True)
+class ValueAtQuantile:
+    quantile: float
+    value: float
+
+
+@dataclass(frozen=True, slots=True)
+class SummaryDataPoint:
+    attributes: Mapping[str, object]
+    start_time_unix_nano: int
+    time_unix_nano: int
+    count: int
+    sum: float
+    quantile_values: Sequence[ValueAtQuantile] = ()
+    flags: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    data_points: Sequence[SummaryDataPoint]

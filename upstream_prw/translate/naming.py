@@ -1,0 +1,184 @@
+"""Prometheus names from OpenTelemetry names and units (pure; no I/O).
+
+Rules: OpenTelemetry "Prometheus and OpenMetrics Compatibility", matching the Collector's
+`prometheusremotewrite` translator where the specification leaves room.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import re
+from collections.abc import Sequence
+from decimal import Decimal
+from functools import lru_cache
+
+__all__ = [
+    "format_float",
+    "label_value",
+    "metric_name",
+    "sanitize_label_name",
+    "unit_suffix_tokens",
+]
+
+# Main units (UCUM case-sensitive) → the word Prometheus uses in a name.
+_UNIT_WORDS = {
+    "d": "days",
+    "h": "hours",
+    "min": "minutes",
+    "s": "seconds",
+    "ms": "milliseconds",
+    "us": "microseconds",
+    "ns": "nanoseconds",
+    "By": "bytes",
+    "KiBy": "kibibytes",
+    "MiBy": "mebibytes",
+    "GiBy": "gibibytes",
+    "TiBy": "tibibytes",
+    "KBy": "kilobytes",
+    "MBy": "megabytes",
+    "GBy": "gigabytes",
+    "TBy": "terabytes",
+    "m": "meters",
+    "V": "volts",
+    "A": "amperes",
+    "J": "joules",
+    "W": "watts",
+    "g": "grams",
+    "Cel": "celsius",
+    "Hz": "hertz",
+    "1": "",
+    "%": "percent",
+}
+# Units after "/" read as "per <singular>".
+_PER_UNIT_WORDS = {
+    "s": "second",
+    "m": "minute",
+    "h": "hour",
+    "d": "day",
+    "w": "week",
+    "mo": "month",
+    "y": "year",
+}
+
+_NAME_SPLIT = re.compile(r"[^a-zA-Z0-9:]+")
+_WORD_SPLIT = re.compile(r"[^a-zA-Z0-9]+")
+_LABEL_INVALID = re.compile(r"[^a-zA-Z0-9_]")
+
+
+def _words(text: str) -> list[str]:
+    return [t for t in _WORD_SPLIT.split(text) if t]
+
+
+def unit_suffix_tokens(unit: str) -> tuple[list[str], list[str]]:
+    """Name tokens for a unit: (main unit tokens, per-unit tokens). `{...}` parts are dropped."""
+    main, _, per = unit.partition("/")
+    main, per = main.strip(), per.strip()
+    main_tokens: list[str] = []
+    per_tokens: list[str] = []
+    if main and "{" not in main and "}" not in main:
+        main_tokens = _words(_UNIT_WORDS.get(main, main))
+    if per and "{" not in per and "}" not in per:
+        per_tokens = _words(_PER_UNIT_WORDS.get(per, per))
+    return main_tokens, per_tokens
+
+
+@lru_cache(maxsize=4096)
+def metric_name(
+    name: str,
+    unit: str,
+    *,
+    namespace: str = "",
+    counter: bool = False,
+    ratio_gauge: bool = False,
+    add_suffixes: bool = True,
+) -> str:
+    """The Prometheus metric name, or "" when nothing valid is left.
+
+    `counter` adds `_total` (monotonic sums); `ratio_gauge` adds `_ratio` (gauges in unit "1").
+    Unit words are appended unless the name already holds them; runs of invalid characters
+    become one `_`, and a leading digit gets a `_` in front.
+    """
+    tokens = [t for t in _NAME_SPLIT.split(name) if t]
+    if add_suffixes:
+        main_tokens, per_tokens = unit_suffix_tokens(unit)
+        if main_tokens and not _contains_run(tokens, main_tokens):
+            tokens += main_tokens
+        if per_tokens and not _contains_run(tokens, per_tokens):
+            tokens += ["per", *per_tokens]
+        if counter:
+            tokens = [t for t in tokens if t != "total"] + ["total"]
+        elif ratio_gauge and unit == "1":
+            tokens = [t for t in tokens if t != "ratio"] + ["ratio"]
+    if namespace:
+        tokens = [t for t in _NAME_SPLIT.split(namespace) if t] + tokens
+    result = "_".join(tokens)
+    if result[:1].isdigit():
+        result = "_" + result
+    return result
+
+
+def _contains_run(tokens: Sequence[str], run: Sequence[str]) -> bool:
+    n = len(run)
+    return any(list(tokens[i : i + n]) == list(run) for i in range(len(tokens) - n + 1))
+
+
+@lru_cache(maxsize=65536)
+def sanitize_label_name(key: str) -> str:
+    """A label name from an attribute key ("" when the key is empty).
+
+    Invalid characters become `_`; a leading digit gets `key_`, a leading `_` gets `key`,
+    so no attribute can produce a name reserved by Prometheus (`__name__`, `__*`).
+    """
+    if not key:
+        return ""
+    label = _LABEL_INVALID.sub("_", key)
+    if label[0].isdigit():
+        return "key_" + label
+    if label[0] == "_":
+        return "key" + label
+    return label
+
+
+def format_float(value: float) -> str:
+    """Shortest round-trip decimal in fixed notation, as Go's FormatFloat(v, 'f', -1, 64)."""
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return "+Inf" if value > 0 else "-Inf"
+    return format(Decimal(repr(float(value))).normalize(), "f")
+
+
+def label_value(value: object) -> str:
+    """An attribute value as label text: bool `true`/`false`, sequences as JSON arrays."""
+    if isinstance(value, str):
+        return _valid_utf8(value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return format_float(value)
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode("ascii")
+    if isinstance(value, Sequence):
+        return json.dumps([_json_item(v) for v in value], separators=(",", ":"), ensure_ascii=False)
+    return str(value)
+
+
+def _valid_utf8(text: str) -> str:
+    """Protobuf strings must be UTF-8: lone surrogates become U+FFFD."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return "".join("\ufffd" if 0xD800 <= ord(c) <= 0xDFFF else c for c in text)
+    return text
+
+
+def _json_item(value: object) -> object:
+    if isinstance(value, float) and not math.isfinite(value):
+        return format_float(value)
+    if isinstance(value, bytes | bytearray):
+        return label_value(bytes(value))
+    return value

@@ -1,0 +1,146 @@
+"""Per-metric decisions made once and reused for every point: kind, names, context labels."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from opentelemetry.sdk.metrics.export import (
+    AggregationTemporality,
+    ExponentialHistogram,
+    Gauge,
+    Histogram,
+    Sum,
+)
+
+from upstream_prw.translate.labels import Labels, ResourceLabels, attribute_labels
+from upstream_prw.translate.model import Summary
+from upstream_prw.translate.naming import format_float, metric_name
+from upstream_prw.translate.settings import TranslationSettings
+
+__all__ = ["Context", "Kind", "MetricPlan", "make_context", "plan_metric"]
+
+
+class Kind(enum.IntEnum):
+    GAUGE = 1
+    COUNTER = 2
+    HISTOGRAM = 3
+    SUMMARY = 4
+    NATIVE = 5
+
+
+# remote-write MetricMetadata.MetricType per kind
+_METADATA_TYPE = {
+    Kind.GAUGE: 2,
+    Kind.COUNTER: 1,
+    Kind.HISTOGRAM: 3,
+    Kind.SUMMARY: 5,
+    Kind.NATIVE: 3,
+}
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class Context:
+    """The labels a resource and scope put on each of their series, split by precedence."""
+
+    low: Labels  # resource attributes (conversion on): point attributes override them
+    high: Labels  # job, instance, scope labels: override point attributes
+    external: Labels  # only where the series lacks the label
+
+    def labels(self, attributes: Mapping[str, object] | None, reserved: str = "") -> Labels:
+        """The sorted label set of one point, without name and `le`/`quantile`."""
+        merged = dict(self.low)
+        merged.update(attribute_labels(attributes))
+        merged.update(self.high)
+        for name, value in self.external:
+            merged.setdefault(name, value)
+        if reserved:
+            merged.pop(reserved, None)
+        return tuple(sorted(merged.items()))
+
+
+def make_context(resource: ResourceLabels, scope: Labels, settings: TranslationSettings) -> Context:
+    high = dict(resource.identity)
+    if settings.add_scope_labels:
+        high.update(scope)
+    return Context(
+        low=resource.converted if settings.resource_to_telemetry_conversion else (),
+        high=tuple(sorted(high.items())),
+        external=tuple(sorted(settings.external_labels.items())),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class MetricPlan:
+    """How one OpenTelemetry metric maps to Prometheus series."""
+
+    kind: Kind
+    otel_name: str
+    name: str
+    delta: bool
+    help: str
+    unit: str
+    context: Context
+
+    @property
+    def reserved(self) -> str:
+        """The label the series set themselves, which an attribute may not override."""
+        return {Kind.HISTOGRAM: "le", Kind.SUMMARY: "quantile"}.get(self.kind, "")
+
+    @property
+    def metadata_type(self) -> int:
+        return _METADATA_TYPE[self.kind]
+
+    def bucket_layout(self, bounds: tuple[float, ...]) -> tuple[tuple[str, str | None], ...]:
+        """(series name, `le`) for each series of a classic histogram point."""
+        bucket = self.name + "_bucket"
+        layout: list[tuple[str, str | None]] = [(bucket, format_float(b)) for b in bounds]
+        layout += [(bucket, "+Inf"), (self.name + "_sum", None), (self.name + "_count", None)]
+        return tuple(layout)
+
+    def quantile_layout(self, quantiles: tuple[float, ...]) -> tuple[tuple[str, str | None], ...]:
+        """(series name, `quantile`) for each series of a summary point."""
+        layout: list[tuple[str, str | None]] = [(self.name, format_float(q)) for q in quantiles]
+        layout += [(self.name + "_sum", None), (self.name + "_count", None)]
+        return tuple(layout)
+
+
+def plan_metric(metric: Any, context: Context, settings: TranslationSettings) -> MetricPlan | str:
+    """The plan for a metric, or the reason it cannot be translated."""
+    data = metric.data
+    delta = getattr(data, "aggregation_temporality", None) == AggregationTemporality.DELTA
+    counter = ratio = False
+    if isinstance(data, Sum):
+        kind = Kind.COUNTER if data.is_monotonic else Kind.GAUGE
+        counter = data.is_monotonic
+    elif isinstance(data, Gauge):
+        kind, ratio = Kind.GAUGE, True
+    elif isinstance(data, Histogram):
+        kind = Kind.HISTOGRAM
+    elif isinstance(data, ExponentialHistogram):
+        kind = Kind.NATIVE
+    elif isinstance(data, Summary):
+        kind = Kind.SUMMARY
+    else:
+        return f"unsupported data type {type(data).__name__}"
+    name = metric_name(
+        metric.name or "",
+        metric.unit or "",
+        namespace=settings.namespace,
+        counter=counter,
+        ratio_gauge=ratio,
+        add_suffixes=settings.add_metric_suffixes,
+    )
+    if not name:
+        return "the name has no character valid in a Prometheus metric name"
+    return MetricPlan(
+        kind=kind,
+        otel_name=metric.name,
+        name=name,
+        delta=delta,
+        help=metric.description or "",
+        unit=metric.unit or "",
+        context=context,
+    )

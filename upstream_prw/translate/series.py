@@ -1,0 +1,153 @@
+"""The straightforward translation: MetricsData → a list of Series, label dicts and all.
+
+This is the readable statement of what reaches the wire. The encoder's fast path produces
+the same series from cached, pre-encoded labels; tests hold the two to the same output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+from upstream_prw.translate.delta import DeltaState, fold_delta
+from upstream_prw.translate.labels import Labels
+from upstream_prw.translate.model import Dropped, Series
+from upstream_prw.translate.native import UntranslatableError
+from upstream_prw.translate.plan import Kind, MetricPlan
+from upstream_prw.translate.points import (
+    bucket_index,
+    exemplar_out,
+    histogram_values,
+    native_histogram,
+    no_recorded_value,
+    summary_values,
+)
+from upstream_prw.translate.settings import TranslationSettings
+from upstream_prw.translate.walk import PlanCache, attributes_key
+
+__all__ = ["Metadata", "Translation", "series_labels", "target_info_name", "translate"]
+
+Metadata = tuple[int, str, str, str]  # (type, family name, help, unit)
+
+
+@dataclass(slots=True)
+class Translation:
+    series: list[Series] = field(default_factory=list)
+    metadata: list[Metadata] = field(default_factory=list)
+    dropped: list[Dropped] = field(default_factory=list)
+
+
+def target_info_name(settings: TranslationSettings) -> str:
+    return f"{settings.namespace}_target_info" if settings.namespace else "target_info"
+
+
+def series_labels(base: Labels, name: str, extra: tuple[str, str] | None) -> Labels:
+    """The full sorted label set: base labels plus `__name__` and `le`/`quantile`."""
+    labels = [*base, ("__name__", name)]
+    if extra is not None:
+        labels.append(extra)
+    return tuple(sorted(labels))
+
+
+def point_layout(
+    plan: MetricPlan, point: Any
+) -> tuple[tuple[tuple[str, str | None], ...], list[float] | None]:
+    """Each series' (name, le/quantile value) for one point, with the values they carry."""
+    if plan.kind == Kind.HISTOGRAM:
+        return plan.bucket_layout(tuple(point.explicit_bounds)), histogram_values(point)
+    if plan.kind == Kind.SUMMARY:
+        quantiles = tuple(q.quantile for q in point.quantile_values)
+        return plan.quantile_layout(quantiles), summary_values(point)
+    return ((plan.name, None),), None
+
+
+def translate(
+    metrics_data: Any,
+    settings: TranslationSettings,
+    delta_states: dict[Hashable, DeltaState] | None = None,
+) -> Translation:
+    """Translate one export; `delta_states` carries delta accumulation between calls."""
+    states = {} if delta_states is None else delta_states
+    out = Translation()
+    by_labels: dict[Labels, tuple[Hashable, Series]] = {}
+    info_times: dict[Labels, int] = {}
+    families: set[str] = set()
+    plans = PlanCache(settings)
+    for resource, plan, metric in plans.walk(metrics_data):
+        points = metric.data.data_points
+        if isinstance(plan, str):
+            out.dropped.append(Dropped(metric.name, plan, len(points)))
+            continue
+        if settings.send_metadata and plan.name not in families:
+            families.add(plan.name)
+            out.metadata.append((plan.metadata_type, plan.name, plan.help, plan.unit))
+        reserved = plan.reserved
+        for point in points:
+            origin = (plan.kind, plan.name, plan.context, attributes_key(point.attributes))
+            if plan.delta:
+                states[origin], point = fold_delta(states.get(origin), point)
+            ts = point.time_unix_nano // 1_000_000
+            if resource.info is not None and settings.target_info:
+                info_times[resource.info] = max(ts, info_times.get(resource.info, ts))
+            base = plan.context.labels(point.attributes, reserved)
+            layout, values = point_layout(plan, point)
+            try:
+                native = native_histogram(point, ts) if plan.kind == Kind.NATIVE else None
+            except UntranslatableError as exc:
+                out.dropped.append(Dropped(metric.name, str(exc)))
+                continue
+            for i, (name, extra_value) in enumerate(layout):
+                extra = None if extra_value is None else (reserved, extra_value)
+                labels = series_labels(base, name, extra)
+                known = by_labels.get(labels)
+                if known is not None and known[0] != origin:
+                    out.dropped.append(
+                        Dropped(metric.name, f"series {dict(labels)} is already produced")
+                    )
+                    continue
+                if known is None:
+                    known = (origin, Series(labels))
+                    by_labels[labels] = known
+                    out.series.append(known[1])
+                series = known[1]
+                if native is not None:
+                    series.histograms.append(native)
+                elif values is not None:
+                    series.samples.append((values[i], ts))
+                else:
+                    series.samples.append((_number(point), ts))
+            _attach_exemplars(plan, point, layout, base, by_labels)
+    name = target_info_name(settings)
+    for info, ts in info_times.items():
+        out.series.append(Series(series_labels(info, name, None), [(1.0, ts)]))
+    for series in out.series:
+        series.samples.sort(key=lambda s: s[1])
+        series.histograms.sort(key=lambda h: h.timestamp_ms)
+    return out
+
+
+def _number(point: Any) -> float:
+    from upstream_prw.translate.model import STALE_NAN
+
+    return STALE_NAN if no_recorded_value(point) else float(point.value)
+
+
+def _attach_exemplars(
+    plan: MetricPlan,
+    point: Any,
+    layout: tuple[tuple[str, str | None], ...],
+    base: Labels,
+    by_labels: dict[Labels, tuple[Hashable, Series]],
+) -> None:
+    for exemplar in getattr(point, "exemplars", None) or ():
+        index = 0
+        if plan.kind == Kind.HISTOGRAM:
+            index = bucket_index(point.explicit_bounds, exemplar.value)
+        elif plan.kind == Kind.SUMMARY:
+            continue  # Prometheus has no exemplars on summaries
+        name, extra_value = layout[index]
+        extra = None if extra_value is None else (plan.reserved, extra_value)
+        known = by_labels.get(series_labels(base, name, extra))
+        if known is not None:
+            known[1].exemplars.append(exemplar_out(exemplar))

@@ -1,0 +1,111 @@
+"""Traversal of MetricsData with plans cached across collections, and bounded."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Iterator, Mapping
+from typing import Any
+
+from upstream_prw.translate.labels import ResourceLabels, resource_labels, scope_labels
+from upstream_prw.translate.plan import Context, MetricPlan, make_context, plan_metric
+from upstream_prw.translate.settings import TranslationSettings
+
+__all__ = ["PlanCache", "attributes_key"]
+
+
+def attributes_key(attributes: Mapping[str, object] | None) -> Hashable:
+    """A hashable identity for an attribute set (cheap when values are scalars)."""
+    if not attributes:
+        return ()
+    key = tuple(attributes.items())
+    try:
+        hash(key)
+    except TypeError:  # sequence values
+        return tuple((k, repr(v)) for k, v in attributes.items())
+    return key
+
+
+class PlanCache:
+    """Resource, scope and metric plans, reused while their inputs recur.
+
+    Call `next_generation()` once per export; entries unused for `max_idle` generations
+    are dropped by `evict()`.
+    """
+
+    def __init__(self, settings: TranslationSettings, *, max_idle: int = 5) -> None:
+        self.settings = settings
+        self.max_idle = max_idle
+        self.generation = 0
+        self._resources: dict[Hashable, list[Any]] = {}
+        self._contexts: dict[Hashable, list[Any]] = {}
+        self._metrics: dict[Hashable, list[Any]] = {}
+
+    def __len__(self) -> int:
+        return len(self._metrics)
+
+    def next_generation(self) -> int:
+        self.generation += 1
+        return self.generation
+
+    def walk(self, metrics_data: Any) -> Iterator[tuple[ResourceLabels, MetricPlan | str, Any]]:
+        """Yield (resource labels, plan or reason it cannot be translated, metric)."""
+        for rm in metrics_data.resource_metrics:
+            resource = self._resource(rm.resource)
+            for sm in rm.scope_metrics:
+                context = self._context(resource, sm.scope)
+                for metric in sm.metrics:
+                    yield resource, self._metric(context, metric), metric
+
+    def evict(self) -> list[MetricPlan]:
+        """Drop idle entries; return the metric plans dropped (their series go with them)."""
+        oldest = self.generation - self.max_idle
+        dropped: list[MetricPlan] = []
+        for cache in (self._resources, self._contexts, self._metrics):
+            for key in [k for k, entry in cache.items() if entry[1] < oldest]:
+                value = cache.pop(key)[0]
+                if isinstance(value, MetricPlan):
+                    dropped.append(value)
+        return dropped
+
+    def _get(self, cache: dict[Hashable, list[Any]], key: Hashable) -> Any:
+        entry = cache.get(key)
+        if entry is None:
+            return None
+        entry[1] = self.generation
+        return entry[0]
+
+    def _resource(self, resource: Any) -> ResourceLabels:
+        attributes = getattr(resource, "attributes", None)
+        key = attributes_key(attributes)
+        value = self._get(self._resources, key)
+        if value is None:
+            value = resource_labels(attributes)
+            self._resources[key] = [value, self.generation]
+        return value  # type: ignore[no-any-return]
+
+    def _context(self, resource: ResourceLabels, scope: Any) -> Context:
+        name = getattr(scope, "name", "") or ""
+        version = getattr(scope, "version", None)
+        attributes = getattr(scope, "attributes", None)
+        key = (resource, name, version, attributes_key(attributes))
+        value = self._get(self._contexts, key)
+        if value is None:
+            value = make_context(resource, scope_labels(name, version, attributes), self.settings)
+            self._contexts[key] = [value, self.generation]
+        return value  # type: ignore[no-any-return]
+
+    def _metric(self, context: Context, metric: Any) -> MetricPlan | str:
+        data = metric.data
+        key = (
+            context,
+            metric.name,
+            metric.unit,
+            metric.description,
+            type(data),
+            getattr(data, "is_monotonic", None),
+            getattr(data, "aggregation_temporality", None),
+        )
+        value = self._get(self._metrics, key)
+        if value is None:
+            value = plan_metric(metric, context, self.settings)
+            self._metrics[key] = [value, self.generation]
+        return value  # type: ignore[no-any-return]
