@@ -1,0 +1,223 @@
+"""`RemoteWriteSettings`: everything the exporter needs, parsed and validated without I/O.
+
+Built either from a mapping (YAML, JSON, a dict) with `RemoteWriteSettings.from_mapping(data)`,
+or directly with keyword arguments; both paths run the same validation. Files named here
+(`bearer_token_file`, `basic_auth.password_file`, TLS files) are only read when sending.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from urllib.parse import urlsplit
+
+from upstream_prw._parse import (
+    Reader,
+    as_bool,
+    as_duration,
+    as_int,
+    as_seconds,
+    as_str,
+    as_str_map,
+    construct,
+    join,
+    optional,
+    read_fields,
+    type_name,
+)
+from upstream_prw.config_blocks import (
+    BasicAuthSettings,
+    QueueSettings,
+    ResourceToTelemetrySettings,
+    RetrySettings,
+    TargetInfoSettings,
+    TLSSettings,
+)
+from upstream_prw.errors import ConfigError
+from upstream_prw.translate.settings import TranslationSettings
+
+__all__ = [
+    "RESERVED_HEADERS",
+    "BasicAuthSettings",
+    "QueueSettings",
+    "RemoteWriteSettings",
+    "ResourceToTelemetrySettings",
+    "RetrySettings",
+    "TLSSettings",
+    "TargetInfoSettings",
+]
+
+RESERVED_HEADERS = frozenset(
+    {"content-encoding", "content-type", "x-prometheus-remote-write-version", "user-agent"}
+)
+"""Lower-cased headers the remote-write spec forbids users to set."""
+
+_HEADER_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+_LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+_PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
+
+
+def _check_url(value: object, path: str, schemes: tuple[str, ...], *, userinfo: bool) -> None:
+    # The URL is not echoed in errors about proxies: proxy URLs may carry a password.
+    url = as_str(value, path)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises ValueError on a bad port)
+    except ValueError as error:
+        raise ConfigError(path, f"invalid URL: {error}") from None
+    if "@" in parts.netloc and not userinfo:
+        raise ConfigError(path, "must not contain credentials; use basic_auth or bearer_token")
+    if parts.scheme not in schemes:
+        shown = f'"{url}"' if not userinfo else "another scheme"
+        allowed = ", ".join(schemes[:-1]) + " or " + schemes[-1]
+        raise ConfigError(path, f"expected an {allowed} URL, got {shown}")
+    if not parts.hostname:
+        raise ConfigError(path, "URL has no host")
+
+
+def _check_headers(headers: Mapping[str, str], authenticated: str | None) -> None:
+    seen: set[str] = set()
+    for name, value in headers.items():
+        path = join("headers", name)
+        lowered = name.lower()
+        if not _HEADER_NAME.fullmatch(name):
+            raise ConfigError(path, "invalid header name")
+        if lowered in RESERVED_HEADERS:
+            raise ConfigError(path, f'"{name}" is a reserved remote-write header and cannot be set')
+        if lowered == "authorization" and authenticated:
+            raise ConfigError(path, f"conflicts with {authenticated}")
+        if lowered in seen:
+            raise ConfigError(path, "header given twice (names are case-insensitive)")
+        if any(c in value for c in "\r\n\0"):
+            raise ConfigError(path, "header value must not contain CR, LF or NUL")
+        seen.add(lowered)
+
+
+def _check_external_labels(labels: Mapping[str, str]) -> None:
+    for name, value in labels.items():
+        path = join("external_labels", name)
+        if not _LABEL_NAME.fullmatch(name):
+            raise ConfigError(path, "invalid label name; must match [a-zA-Z_][a-zA-Z0-9_]*")
+        if name.startswith("__"):
+            raise ConfigError(path, 'label names starting with "__" are reserved')
+        if not value:
+            raise ConfigError(path, "label value must not be empty")
+
+
+def _check_block(value: object, path: str, kind: type) -> None:
+    if not isinstance(value, kind):
+        raise ConfigError(path, f"expected {kind.__name__}, got {type_name(value)}")
+
+
+@dataclass(frozen=True, kw_only=True)
+class RemoteWriteSettings:
+    """Settings of one remote-write endpoint; durations are float seconds.
+
+    Secrets (`bearer_token`, `basic_auth.password`), header values and the proxy URL are kept
+    out of `repr`.
+    """
+
+    endpoint: str
+    namespace: str = ""
+    headers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), repr=False)
+    timeout: float = 5.0
+    tls: TLSSettings = field(default_factory=TLSSettings)
+    proxy_url: str | None = field(default=None, repr=False)
+    basic_auth: BasicAuthSettings | None = None
+    bearer_token: str | None = field(default=None, repr=False)
+    bearer_token_file: str | None = None
+    external_labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    resource_to_telemetry_conversion: ResourceToTelemetrySettings = field(
+        default_factory=ResourceToTelemetrySettings
+    )
+    target_info: TargetInfoSettings = field(default_factory=TargetInfoSettings)
+    add_scope_labels: bool = True
+    add_metric_suffixes: bool = True
+    send_metadata: bool = False
+    max_batch_size_bytes: int = 3_000_000
+    retry_on_failure: RetrySettings = field(default_factory=RetrySettings)
+    remote_write_queue: QueueSettings = field(default_factory=QueueSettings)
+    send_stale_markers_on_shutdown: bool = True
+
+    def __post_init__(self) -> None:
+        _check_url(self.endpoint, "endpoint", ("http", "https"), userinfo=False)
+        as_str(self.namespace, "namespace")
+        object.__setattr__(self, "headers", as_str_map(self.headers, "headers"))
+        if as_seconds(self.timeout, "timeout") <= 0:
+            raise ConfigError("timeout", "must be greater than 0")
+        _check_block(self.tls, "tls", TLSSettings)
+        if self.proxy_url is not None:
+            _check_url(self.proxy_url, "proxy_url", _PROXY_SCHEMES, userinfo=True)
+        if self.basic_auth is not None:
+            _check_block(self.basic_auth, "basic_auth", BasicAuthSettings)
+        self._check_bearer()
+        labels = as_str_map(self.external_labels, "external_labels")
+        object.__setattr__(self, "external_labels", labels)
+        _check_external_labels(labels)
+        _check_block(
+            self.resource_to_telemetry_conversion,
+            "resource_to_telemetry_conversion",
+            ResourceToTelemetrySettings,
+        )
+        _check_block(self.target_info, "target_info", TargetInfoSettings)
+        for name in ("add_scope_labels", "add_metric_suffixes", "send_metadata"):
+            as_bool(getattr(self, name), name)
+        as_bool(self.send_stale_markers_on_shutdown, "send_stale_markers_on_shutdown")
+        as_int(self.max_batch_size_bytes, "max_batch_size_bytes", minimum=1)
+        _check_block(self.retry_on_failure, "retry_on_failure", RetrySettings)
+        _check_block(self.remote_write_queue, "remote_write_queue", QueueSettings)
+        authenticated = "basic_auth" if self.basic_auth is not None else None
+        if self.bearer_token is not None or self.bearer_token_file is not None:
+            authenticated = "bearer_token"
+        _check_headers(self.headers, authenticated)
+
+    def _check_bearer(self) -> None:
+        if self.bearer_token is not None and not as_str(self.bearer_token, "bearer_token"):
+            raise ConfigError("bearer_token", "must not be empty")
+        if self.bearer_token_file is not None:
+            if not as_str(self.bearer_token_file, "bearer_token_file"):
+                raise ConfigError("bearer_token_file", "must not be empty")
+            if self.bearer_token is not None:
+                raise ConfigError("bearer_token_file", "cannot be set together with bearer_token")
+        if self.basic_auth is not None and (self.bearer_token or self.bearer_token_file):
+            raise ConfigError("bearer_token", "cannot be combined with basic_auth")
+
+    @classmethod
+    def from_mapping(cls, data: object, path: str = "") -> RemoteWriteSettings:
+        """Read the exporter's block; `path` prefixes every error (e.g. "exporters.prw")."""
+        readers: dict[str, Reader] = {
+            "endpoint": as_str,
+            "namespace": as_str,
+            "headers": as_str_map,
+            "timeout": as_duration,
+            "tls": TLSSettings.from_mapping,
+            "proxy_url": optional(as_str),
+            "basic_auth": optional(BasicAuthSettings.from_mapping),
+            "bearer_token": optional(as_str),
+            "bearer_token_file": optional(as_str),
+            "external_labels": as_str_map,
+            "resource_to_telemetry_conversion": ResourceToTelemetrySettings.from_mapping,
+            "target_info": TargetInfoSettings.from_mapping,
+            "add_scope_labels": as_bool,
+            "add_metric_suffixes": as_bool,
+            "send_metadata": as_bool,
+            "max_batch_size_bytes": as_int,
+            "retry_on_failure": RetrySettings.from_mapping,
+            "remote_write_queue": QueueSettings.from_mapping,
+            "send_stale_markers_on_shutdown": as_bool,
+        }
+        return construct(cls, read_fields(data, path, readers, required=("endpoint",)), path)
+
+    def translation_settings(self) -> TranslationSettings:
+        """The subset the translator needs; it never sees HTTP settings."""
+        return TranslationSettings(
+            namespace=self.namespace,
+            add_metric_suffixes=self.add_metric_suffixes,
+            resource_to_telemetry_conversion=self.resource_to_telemetry_conversion.enabled,
+            target_info=self.target_info.enabled,
+            add_scope_labels=self.add_scope_labels,
+            send_metadata=self.send_metadata,
+            external_labels=self.external_labels,
+        )

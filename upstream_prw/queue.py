@@ -1,0 +1,182 @@
+"""A bounded, sharded, in-memory send queue: one FIFO and one consumer thread per shard.
+
+A series always maps to the same shard and each shard delivers strictly one request after
+another, retries included, so per-series timestamp order holds (spec: sharding "MUST preserve
+per-series sample ordering") while different shards send in parallel.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+
+from upstream_prw.batch import EncodedRequest
+from upstream_prw.stats import Stats
+
+__all__ = ["Deliver", "ShardedQueue"]
+
+logger = logging.getLogger(__name__)
+
+Deliver = Callable[[EncodedRequest, threading.Event], object]
+"""Sends one request; must return promptly once the event is set (it is the stop signal)."""
+
+
+class ShardedQueue:
+    """`put` never blocks; `flush` and `shutdown` wait with a timeout.
+
+    `queue_size` bounds the requests held, including those being delivered. A request that
+    does not fit is refused (put returns False) and its samples are counted as dropped.
+    """
+
+    def __init__(
+        self,
+        num_consumers: int,
+        queue_size: int,
+        deliver: Deliver,
+        *,
+        stats: Stats | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        name: str = "remote-write",
+    ) -> None:
+        if num_consumers < 1 or queue_size < 1:
+            raise ValueError("num_consumers and queue_size must be at least 1")
+        self._deliver = deliver
+        self._queue_size = queue_size
+        self.stats = Stats() if stats is None else stats
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._work = [threading.Condition(self._lock) for _ in range(num_consumers)]
+        self._settled = threading.Condition(self._lock)
+        self._shards: list[deque[tuple[int, EncodedRequest]]] = [
+            deque() for _ in range(num_consumers)
+        ]
+        # Per shard: sequence number of the last request put, and of the last one finished.
+        # A shard is settled up to N once finished >= N, because it works strictly in order.
+        self._put_seq = [0] * num_consumers
+        self._done_seq = [0] * num_consumers
+        self._depth = 0
+        self._closed = False
+        self._stop = threading.Event()
+        self._logged_kinds: set[str] = set()
+        self._threads = [
+            threading.Thread(target=self._run, args=(i,), name=f"{name}-{i}", daemon=True)
+            for i in range(num_consumers)
+        ]
+        for thread in self._threads:
+            thread.start()
+
+    @property
+    def depth(self) -> int:
+        """Requests held now, in flight included."""
+        with self._lock:
+            return self._depth
+
+    def put(self, request: EncodedRequest) -> bool:
+        """Queue `request` on shard `request.shard % num_consumers`; False if full or shut down."""
+        with self._lock:
+            if not self._closed and self._depth < self._queue_size:
+                index = request.shard % len(self._shards)
+                self._put_seq[index] += 1
+                self._shards[index].append((self._put_seq[index], request))
+                self._depth += 1
+                self.stats.change_queue_depth(1)
+                self._work[index].notify()
+                return True
+            closed = self._closed
+        self.stats.record_dropped(request.samples)
+        logger.debug(
+            "queue %s: dropped %d samples", "closed" if closed else "full", request.samples
+        )
+        return False
+
+    def flush(self, timeout_s: float) -> bool:
+        """Wait until every request put before this call is delivered or given up on.
+
+        Must not be called from `deliver` (its own request could never settle).
+        """
+        with self._lock:
+            target = list(self._put_seq)
+            return self._settled.wait_for(
+                lambda: all(d >= t for d, t in zip(self._done_seq, target, strict=True)),
+                timeout_s,
+            )
+
+    def shutdown(self, timeout_s: float) -> bool:
+        """Refuse new requests, flush, then stop (cutting backoff waits short), abandon what
+        is left and join the workers, all within `timeout_s`. True if every request was
+        delivered or given up on by the sender and every worker has exited.
+
+        A tenth of the timeout (at most a second) is kept back from flushing so that workers
+        woken from a backoff can still report their request before we return.
+        """
+        deadline = self._clock() + timeout_s
+        with self._lock:
+            self._closed = True
+        flushed = self.flush(timeout_s - min(0.1 * timeout_s, 1.0))
+        self._stop.set()
+        abandoned = self._abandon_pending()
+        if abandoned:
+            requests, samples = abandoned
+            logger.warning(
+                "shutdown: %d queued requests (%d samples) were not sent", requests, samples
+            )
+        for thread in self._threads:
+            thread.join(max(0.0, deadline - self._clock()))
+        return flushed and not any(t.is_alive() for t in self._threads)
+
+    def _abandon_pending(self) -> tuple[int, int] | None:
+        """Give up on requests no worker has started; counted as failed."""
+        requests = samples = 0
+        with self._lock:
+            for index, pending in enumerate(self._shards):
+                while pending:
+                    seq, request = pending.popleft()
+                    self._finish(index, seq)
+                    self.stats.record_failed(request.samples)
+                    requests += 1
+                    samples += request.samples
+                self._work[index].notify_all()
+        return (requests, samples) if requests else None
+
+    def _finish(self, index: int, seq: int) -> None:
+        """Mark a request settled; the caller holds the lock. At shutdown, abandoned requests
+        settle before the one still in flight, hence max()."""
+        self._done_seq[index] = max(self._done_seq[index], seq)
+        self._depth -= 1
+        self.stats.change_queue_depth(-1)
+        self._settled.notify_all()
+
+    def _run(self, index: int) -> None:
+        pending = self._shards[index]
+        while True:
+            with self._lock:
+                while not pending and not self._stop.is_set():
+                    self._work[index].wait()
+                if not pending:
+                    return
+                seq, request = pending.popleft()
+            try:
+                self._deliver(request, self._stop)
+            except Exception as exc:  # a consumer must outlive any bug in deliver
+                self._report(exc, request)
+            with self._lock:
+                self._finish(index, seq)
+
+    def _report(self, exc: Exception, request: EncodedRequest) -> None:
+        self.stats.record_failed(request.samples)
+        kind = type(exc).__qualname__
+        with self._lock:
+            first = kind not in self._logged_kinds
+            self._logged_kinds.add(kind)
+        if first:
+            logger.error(
+                "remote write consumer failed (%s); %d samples lost",
+                kind,
+                request.samples,
+                exc_info=exc,
+            )
+        else:
+            logger.debug("remote write consumer failed again (%s): %s", kind, exc)

@@ -1,0 +1,73 @@
+"""Counters shared by the sender, the queue and the exporter: a lock and a few ints."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+__all__ = ["Stats", "StatsSnapshot"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class StatsSnapshot:
+    """The counters at one instant; `queue_depth` is current, the rest are totals."""
+
+    samples_sent: int = 0
+    samples_failed: int = 0
+    samples_dropped: int = 0
+    requests_sent: int = 0
+    requests_failed: int = 0
+    requests_retried: int = 0
+    queue_depth: int = 0
+
+
+class Stats:
+    """Thread-safe counters; every method is cheap enough to call per request."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._samples_sent = 0
+        self._samples_failed = 0
+        self._samples_dropped = 0
+        self._requests_sent = 0
+        self._requests_failed = 0
+        self._requests_retried = 0
+        self._queue_depth = 0
+
+    def record_sent(self, samples: int) -> None:
+        """One request accepted by the backend."""
+        with self._lock:
+            self._requests_sent += 1
+            self._samples_sent += samples
+
+    def record_failed(self, samples: int) -> None:
+        """One request given up on: permanent rejection, retries exhausted, or shutdown."""
+        with self._lock:
+            self._requests_failed += 1
+            self._samples_failed += samples
+
+    def record_retry(self) -> None:
+        """One more attempt of a request that failed transiently."""
+        with self._lock:
+            self._requests_retried += 1
+
+    def record_dropped(self, samples: int) -> None:
+        """Samples never sent: the translator could not express them, or the queue was full."""
+        with self._lock:
+            self._samples_dropped += samples
+
+    def change_queue_depth(self, delta: int) -> None:
+        with self._lock:
+            self._queue_depth += delta
+
+    def snapshot(self) -> StatsSnapshot:
+        with self._lock:
+            return StatsSnapshot(
+                samples_sent=self._samples_sent,
+                samples_failed=self._samples_failed,
+                samples_dropped=self._samples_dropped,
+                requests_sent=self._requests_sent,
+                requests_failed=self._requests_failed,
+                requests_retried=self._requests_retried,
+                queue_depth=self._queue_depth,
+            )
