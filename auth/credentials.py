@@ -6,6 +6,7 @@ for one frozen set per request, so key, secret and token always come from the sa
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any, Protocol
@@ -72,7 +73,8 @@ def resolve_credentials(
     base = _default_chain(session)
     if not role_arn:
         return base
-    region = sts_region or session.get_config_variable("region")
+    # botocore's own lookup reads AWS_DEFAULT_REGION and the profile, not AWS_REGION.
+    region = sts_region or os.environ.get("AWS_REGION") or session.get_config_variable("region")
     if not region:
         raise RegionError(
             "aws_auth.sts_region: assuming a role needs an STS region; "
@@ -105,8 +107,9 @@ def _session(profile: str | None) -> Any:
     try:
         session.get_scoped_config()
     except botocore.exceptions.ProfileNotFound:
+        name = profile or os.environ.get("AWS_PROFILE")
         raise CredentialsError(
-            f"profile {profile!r}", "it is not in the AWS config or credentials files"
+            f"profile {name!r}", "it is not in the AWS config or credentials files"
         ) from None
     return session
 

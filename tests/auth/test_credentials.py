@@ -116,3 +116,9 @@ def test_sts_refusal_surfaces_as_auth_error_and_nothing_is_sent(
     assert SECRET_KEY not in str(raised.value)
     assert [r.target for r in capture_server.requests] == ["/"]
     assert b"Action=AssumeRole" in capture_server.requests[0].body
+
+
+def test_unknown_profile_from_aws_profile_is_named(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_PROFILE", "from-env")
+    with pytest.raises(CredentialsError, match=r"profile 'from-env'"):
+        resolve_credentials()

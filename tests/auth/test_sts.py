@@ -119,3 +119,10 @@ def test_web_identity_token_file(
     assert frozen.access_key.startswith("ASIA")
     assert verified(capture_server.requests[0], recording, clock())
     assert caller_arn(frozen, local_sts).endswith("assumed-role/irsa-amp/irsa-session")
+
+
+@pytest.mark.usefixtures("base_keys")
+def test_sts_region_falls_back_to_aws_region(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    credentials = resolve_credentials(role_arn=ROLE)
+    assert credentials.get_frozen_credentials().access_key.startswith("ASIA")
