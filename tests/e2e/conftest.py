@@ -72,6 +72,9 @@ class Backend:
         result: list[dict[str, Any]] = body["data"]["result"]
         return result
 
+    def close(self) -> None:
+        self._http.close()
+
     def flush(self) -> None:
         """Make everything written so far visible to queries."""
         if self.flush_path is not None:
@@ -149,7 +152,9 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
         "--enable-feature=native-histograms",
     ]
     with _running(argv, f"{base_url}/-/ready", workdir / "prometheus.log"):
-        yield Backend("prometheus", base_url, f"{base_url}/api/v1/write")
+        started = Backend("prometheus", base_url, f"{base_url}/api/v1/write")
+        yield started
+        started.close()
 
 
 @pytest.fixture(scope="session")
@@ -168,12 +173,14 @@ def victoria_metrics(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backe
         "-search.disableCache",
     ]
     with _running(argv, f"{base_url}/health", workdir / "victoria-metrics.log"):
-        yield Backend(
+        started = Backend(
             "victoria-metrics",
             base_url,
             f"{base_url}/api/v1/write",
             flush_path="/internal/force_flush",
         )
+        yield started
+        started.close()
 
 
 @pytest.fixture(params=["prometheus", "victoria_metrics"])
