@@ -157,7 +157,9 @@ class MetricsEncoder:
         if self.settings.target_info:
             self._encode_target_info(resource_ts, gen, batches, report)
         latest = max(resource_ts.values(), default=0)
-        self._generation_ts[gen] = max(latest, now_ms, self._generation_ts.get(gen - 1, 0))
+        # Stale markers carry the time of the collection that no longer has the series;
+        # the wall clock only stands in for an export without points.
+        self._generation_ts[gen] = max(latest or now_ms, self._generation_ts.get(gen - 1, 0))
         self._encode_stale(gen, batches, report)
         batches.flush_all()
         if metadata:

@@ -8,8 +8,9 @@ Fixtures (session-scoped; each yields a `Backend`):
 
 A `Backend` has `name`, `base_url`, `write_url` (POST remote-write here),
 `query(promql, time=None) -> list[dict]` (the `data.result` of `/api/v1/query`; `time` in
-epoch seconds) and `flush()` (VictoriaMetrics makes recent writes searchable; a no-op on
-Prometheus). Call `flush()` after writing and before querying.
+epoch seconds), `query_eventually(...)` (the same, polling until the result is non-empty)
+and `flush()` (VictoriaMetrics makes recent writes searchable; a no-op on Prometheus).
+Call `flush()` after writing and before querying.
 
 Backends are shared by every test in the session: use metric names unique to your test
 (`unique_metric_name("my_test")`). Prometheus rejects samples older than its head block, so
@@ -71,6 +72,21 @@ class Backend:
         assert body["status"] == "success", body
         result: list[dict[str, Any]] = body["data"]["result"]
         return result
+
+    def query_eventually(
+        self, promql: str, time: float | None = None, timeout: float = 15.0
+    ) -> list[dict[str, Any]]:
+        """`query` until it returns something: a fresh series may take a moment to be
+        searchable after `flush()` (VictoriaMetrics indexes new series asynchronously)."""
+        import time as clock
+
+        deadline = clock.monotonic() + timeout
+        while True:
+            result = self.query(promql, time)
+            if result or clock.monotonic() > deadline:
+                return result
+            clock.sleep(0.2)
+            self.flush()
 
     def close(self) -> None:
         self._http.close()
