@@ -1,0 +1,30 @@
+"""OpenTelemetry metrics to Prometheus remote write, SigV4-signed for Amazon Managed Service
+for Prometheus: a config, a factory around the unmodified `upstream_prw` exporter, and the
+`cortex-exporter` command.
+"""
+
+from __future__ import annotations
+
+from cortex_exporter.config import AssumeRoleSettings, AuthSettings, Config
+from cortex_exporter.errors import (
+    AuthError,
+    ConfigError,
+    CredentialsError,
+    NoCredentialsError,
+    RegionError,
+    SigningError,
+)
+from cortex_exporter.loading import load_config
+
+__all__ = [
+    "AssumeRoleSettings",
+    "AuthError",
+    "AuthSettings",
+    "Config",
+    "ConfigError",
+    "CredentialsError",
+    "NoCredentialsError",
+    "RegionError",
+    "SigningError",
+    "load_config",
+]
