@@ -1,6 +1,9 @@
 """OpenTelemetry metrics to Prometheus remote write, SigV4-signed for Amazon Managed Service
 for Prometheus: a config, a factory around the unmodified `upstream_prw` exporter, and the
 `cortex-exporter` command.
+
+    exporter = cortex_exporter.new_exporter("amp.yaml")
+    reader = PeriodicExportingMetricReader(exporter)
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from cortex_exporter.errors import (
     RegionError,
     SigningError,
 )
+from cortex_exporter.factory import new_exporter
 from cortex_exporter.loading import load_config
 
 __all__ = [
@@ -27,4 +31,5 @@ __all__ = [
     "RegionError",
     "SigningError",
     "load_config",
+    "new_exporter",
 ]
