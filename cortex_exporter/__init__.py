@@ -9,6 +9,7 @@ for Prometheus: a config, a factory around the unmodified `upstream_prw` exporte
 from __future__ import annotations
 
 from cortex_exporter.config import AssumeRoleSettings, AuthSettings, Config
+from cortex_exporter.environment import AutoConfiguredExporter, config_from_environ
 from cortex_exporter.errors import (
     AuthError,
     ConfigError,
@@ -24,12 +25,14 @@ __all__ = [
     "AssumeRoleSettings",
     "AuthError",
     "AuthSettings",
+    "AutoConfiguredExporter",
     "Config",
     "ConfigError",
     "CredentialsError",
     "NoCredentialsError",
     "RegionError",
     "SigningError",
+    "config_from_environ",
     "load_config",
     "new_exporter",
 ]
