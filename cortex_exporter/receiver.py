@@ -111,6 +111,7 @@ class InspectionReceiver:
         self._clock = clock
         self._lock = threading.Condition()
         self._received: list[ReceivedWrite] = []
+        self._arrived = 0
         self._series: dict[tuple[tuple[str, str], ...], SeriesState] = {}
         self._server = _Server(self, host, port)
         self._thread = threading.Thread(
@@ -189,21 +190,24 @@ class InspectionReceiver:
         else:
             reply = Reply()
         with self._lock:
-            write = ReceivedWrite(
-                number=len(self._received) + 1,
-                method=method,
-                path=target,
-                headers=tuple(headers),
-                body=body,
-                series=series,
-                signature=verdict,
-                signature_ok=ok,
-                status=reply.status,
-                error=error,
-            )
-            if self.respond is not None:
-                reply = self.respond(write)
-                write = replace(write, status=reply.status)
+            self._arrived += 1
+            number = self._arrived
+        write = ReceivedWrite(
+            number=number,
+            method=method,
+            path=target,
+            headers=tuple(headers),
+            body=body,
+            series=series,
+            signature=verdict,
+            signature_ok=ok,
+            status=reply.status,
+            error=error,
+        )
+        if self.respond is not None:  # outside the lock: a test may make it slow
+            reply = self.respond(write)
+            write = replace(write, status=reply.status)
+        with self._lock:
             self._received.append(write)
             if 200 <= reply.status < 300:
                 self._remember(series)
