@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 
 from cortex_exporter.receiver import InspectionReceiver
-from tests.cortex_exporter.helpers import ACCESS_KEY, SECRET_KEY, SESSION_TOKEN
+from tests.cortex_exporter.support import ACCESS_KEY, SECRET_KEY, SESSION_TOKEN
 
 
 @pytest.fixture

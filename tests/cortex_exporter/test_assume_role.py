@@ -12,7 +12,7 @@ from auth import SigV4Auth, verify
 from cortex_exporter import Config
 from cortex_exporter.factory import DeferredCredentials, build_session
 from cortex_exporter.receiver import InspectionReceiver
-from tests.cortex_exporter.helpers import one_counter
+from tests.cortex_exporter.support import one_counter
 
 ROLE = "arn:aws:iam::123456789012:role/amp-writer"
 

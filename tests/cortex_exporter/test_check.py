@@ -13,7 +13,7 @@ import pytest
 from cortex_exporter.cli import main
 from cortex_exporter.received import ReceivedWrite, Reply
 from cortex_exporter.receiver import InspectionReceiver
-from tests.cortex_exporter.helpers import ACCESS_KEY, AMP_ENDPOINT, SECRET_KEY, SESSION_TOKEN
+from tests.cortex_exporter.support import ACCESS_KEY, AMP_ENDPOINT, SECRET_KEY, SESSION_TOKEN
 
 AMP_403 = {
     "signature": (

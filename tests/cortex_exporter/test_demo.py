@@ -11,7 +11,7 @@ from cortex_exporter.cli import main
 from cortex_exporter.demo import DEMO_SECRET_KEY
 from cortex_exporter.received import Reply
 from cortex_exporter.receiver import InspectionReceiver
-from tests.cortex_exporter.helpers import ROOT, clean_env
+from tests.cortex_exporter.support import ROOT, clean_env
 
 
 def test_demo_runs_in_process(capsys: pytest.CaptureFixture[str]) -> None:

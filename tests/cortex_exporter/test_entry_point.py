@@ -17,7 +17,7 @@ import pytest
 
 from cortex_exporter import AutoConfiguredExporter
 from cortex_exporter.receiver import InspectionReceiver
-from tests.cortex_exporter.helpers import ACCESS_KEY, SECRET_KEY, SESSION_TOKEN, clean_env
+from tests.cortex_exporter.support import ACCESS_KEY, SECRET_KEY, SESSION_TOKEN, clean_env
 
 INSTRUMENT = Path(sys.executable).with_name("opentelemetry-instrument")
 NAMES = ("prometheus_remote_write", "cortex")

@@ -15,7 +15,7 @@ from cortex_exporter.environment import (
     ENV_ENDPOINT,
 )
 from cortex_exporter.receiver import InspectionReceiver
-from tests.cortex_exporter.helpers import AMP_ENDPOINT, one_counter
+from tests.cortex_exporter.support import AMP_ENDPOINT, one_counter
 
 
 def _error(environ: dict[str, str]) -> str:

@@ -15,7 +15,7 @@ from auth import RegionError, SigV4Auth, verify
 from cortex_exporter import Config, new_exporter
 from cortex_exporter.factory import DeferredCredentials, build_session, sigv4_auth
 from cortex_exporter.receiver import InspectionReceiver
-from tests.cortex_exporter.helpers import (
+from tests.cortex_exporter.support import (
     ACCESS_KEY,
     AMP_ENDPOINT,
     SECRET_KEY,

@@ -6,7 +6,7 @@ import ast
 import subprocess
 import sys
 
-from tests.cortex_exporter.helpers import ROOT, clean_env
+from tests.cortex_exporter.support import ROOT, clean_env
 
 FOREIGN = ("auth", "botocore", "boto3", "cortex_exporter")
 

@@ -15,7 +15,7 @@ from botocore.credentials import Credentials
 from auth import SigV4Auth
 from cortex_exporter.cli import main
 from cortex_exporter.receive import run_receive
-from tests.cortex_exporter.helpers import ACCESS_KEY, SECRET_KEY
+from tests.cortex_exporter.support import ACCESS_KEY, SECRET_KEY
 from upstream_prw.proto import remote_pb2
 
 

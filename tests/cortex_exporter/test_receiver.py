@@ -15,7 +15,7 @@ from botocore.credentials import Credentials
 from auth import SigV4Auth
 from cortex_exporter.received import Reply, decode_write, is_stale
 from cortex_exporter.receiver import AMP_MESSAGES, InspectionReceiver
-from tests.cortex_exporter.helpers import ACCESS_KEY, SECRET_KEY
+from tests.cortex_exporter.support import ACCESS_KEY, SECRET_KEY
 from upstream_prw.proto import remote_pb2
 
 STALE = struct.unpack("<d", struct.pack("<Q", 0x7FF0000000000002))[0]

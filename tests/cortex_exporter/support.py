@@ -1,4 +1,4 @@
-"""Shared constants and helpers for the wrapper's tests."""
+"""Constants and small functions shared by the wrapper's tests."""
 
 from __future__ import annotations
 
