@@ -1,0 +1,176 @@
+"""`cortex-exporter` (also `python -m cortex_exporter`): argument parsing and dispatch only.
+
+Exit status: 0 success, 1 the demo or check failed, 2 bad usage or an invalid config.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from auth import AuthError, infer_scope
+from cortex_exporter.config import Config
+from cortex_exporter.loading import load_config
+from upstream_prw.errors import ConfigError
+from upstream_prw.version import __version__
+
+__all__ = ["build_parser", "main"]
+
+_PROG = "cortex-exporter"
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected seconds, got {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"must be greater than 0, got {text}")
+    return value
+
+
+def _add_target(parser: argparse.ArgumentParser, *, required: bool) -> None:
+    group = parser.add_mutually_exclusive_group(required=required)
+    group.add_argument("--config", metavar="FILE", help="YAML config file (see README)")
+    group.add_argument("--endpoint", metavar="URL", help="remote-write URL, instead of --config")
+    parser.add_argument(
+        "--region", help="with --endpoint: sign for this AWS region (implies --aws-auth)"
+    )
+    parser.add_argument(
+        "--aws-auth",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="with --endpoint: SigV4-sign requests (default: on for AMP endpoints)",
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=_PROG,
+        description="OpenTelemetry metrics to Prometheus remote write, SigV4-signed for AMP.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    demo = commands.add_parser(
+        "demo",
+        help="export demo metrics through the signed path and show what arrives",
+        description="Without a target: a local receiver checks every SigV4 signature "
+        "(demo credentials, your AWS configuration is not read). With --config or "
+        "--endpoint: send the same metrics to that backend with your real credentials.",
+    )
+    _add_target(demo, required=False)
+    demo.add_argument("--duration", type=_positive, default=5.0, help="seconds (default 5)")
+    demo.add_argument(
+        "--interval", type=_positive, default=1.0, help="seconds between exports (default 1)"
+    )
+
+    check = commands.add_parser(
+        "check",
+        help="validate a config, resolve credentials, send one probe and explain the answer",
+    )
+    _add_target(check, required=True)
+    check.add_argument(
+        "--dry-run", action="store_true", help="print the signed request instead of sending it"
+    )
+    check.add_argument(
+        "--verbose", action="store_true", help="log the SigV4 canonical request (no secrets)"
+    )
+
+    receive = commands.add_parser(
+        "receive", help="run a remote-write receiver that prints what arrives"
+    )
+    receive.add_argument("--host", default="127.0.0.1", help="default 127.0.0.1")
+    receive.add_argument("--port", type=int, default=19291, help="default 19291; 0 picks one")
+    receive.add_argument("--access-key-id", help="verify SigV4 signatures made with this key")
+    receive.add_argument("--secret-access-key", help="the secret of --access-key-id")
+    receive.add_argument("--region", help="with a key: require this signing region")
+    receive.add_argument("--duration", type=_positive, help="stop after this many seconds")
+    receive.add_argument("--verbose", action="store_true", help="print every series")
+    return parser
+
+
+def _target(args: argparse.Namespace) -> tuple[Config, str]:
+    """The config the target options describe, and where it came from."""
+    if args.config:
+        return load_config(args.config), args.config
+    sign = args.aws_auth
+    if sign is None:
+        sign = bool(args.region) or infer_scope(args.endpoint) is not None
+    data: dict[str, Any] = {"endpoint": args.endpoint}
+    if sign:
+        data["aws_auth"] = {"enabled": True, "region": args.region or ""}
+    return Config.from_mapping(data), "--endpoint"
+
+
+@contextmanager
+def _logging(verbose: bool) -> Iterator[None]:
+    """Warnings to stderr; with --verbose, the SigV4 steps too (auth never logs secrets)."""
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    signing = logging.getLogger("auth.signing")
+    before = signing.level
+    if verbose:  # records propagate to the root's handlers whatever the root's own level
+        signing.setLevel(logging.DEBUG)
+    try:
+        yield
+    finally:
+        signing.setLevel(before)
+
+
+def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    out = sys.stdout
+    endpoint_only = args.command != "receive" and args.endpoint is None
+    if endpoint_only and (args.region is not None or args.aws_auth is not None):
+        parser.error("--region and --aws-auth go with --endpoint (put them in the --config file)")
+    if args.command == "receive":
+        from cortex_exporter.receive import run_receive
+
+        if bool(args.access_key_id) != bool(args.secret_access_key):
+            parser.error("--access-key-id and --secret-access-key go together")
+        secrets = {args.access_key_id: args.secret_access_key} if args.access_key_id else {}
+        return run_receive(
+            out,
+            host=args.host,
+            port=args.port,
+            secrets=secrets,
+            region=args.region,
+            duration=args.duration,
+            verbose=args.verbose,
+        )
+    if args.command == "demo":
+        from cortex_exporter.demo import Timing, run_demo, run_demo_remote
+
+        timing = Timing(duration=args.duration, interval=args.interval)
+        if args.config is None and args.endpoint is None:
+            return run_demo(out, timing)
+        config, source = _target(args)
+        return run_demo_remote(config, out, timing, source=source)
+    from cortex_exporter.check import run_check
+
+    config, source = _target(args)
+    return run_check(config, out, source=source, dry_run=args.dry_run)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; returns the exit status."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        with _logging(args.command == "check" and args.verbose):
+            return _run(parser, args)
+    except ConfigError as error:
+        where = f" {args.config}" if getattr(args, "config", None) else ""
+        print(f"{_PROG}: invalid config{where}: {error}", file=sys.stderr)
+        return 2
+    except AuthError as error:  # no region to sign for
+        print(f"{_PROG}: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:  # e.g. the receiver's port is taken
+        print(f"{_PROG}: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130

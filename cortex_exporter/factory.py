@@ -1,0 +1,154 @@
+"""`new_exporter`: config in, the unmodified upstream exporter out, signing through its session.
+
+The only thing added to upstream is a `requests.Session` whose `auth` is `auth.SigV4Auth`.
+The region is resolved now (config only, cheap); credentials on the first request, so a slow
+or missing credential provider never blocks the application at start-up.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import threading
+import weakref
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import requests
+
+import upstream_prw
+from auth import CredentialSource, SigV4Auth, credential_source, infer_scope, resolve_region
+from auth.credentials import FrozenCredentials, resolve_credentials
+from cortex_exporter.config import AuthSettings, Config
+from cortex_exporter.loading import load_config
+
+__all__ = [
+    "ConfigLike",
+    "DeferredCredentials",
+    "build_session",
+    "new_exporter",
+    "resolve_source",
+    "sigv4_auth",
+    "to_config",
+]
+
+logger = logging.getLogger(__name__)
+
+ConfigLike = Config | Mapping[str, Any] | str | os.PathLike[str]
+
+
+def to_config(config: ConfigLike) -> Config:
+    """A `Config` from a `Config`, a mapping, or the path of a YAML file."""
+    if isinstance(config, Config):
+        return config
+    if isinstance(config, Mapping):
+        return Config.from_mapping(config)
+    return load_config(config)
+
+
+class DeferredCredentials:
+    """Runs a credential lookup on first use, keeps only a success, then delegates to it.
+
+    Thread-safe; a failed lookup raises out of this request and is tried again on the next.
+    """
+
+    def __init__(self, resolve: Callable[[], CredentialSource], description: str) -> None:
+        self._resolve = resolve
+        self._description = description
+        self._source: CredentialSource | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def method(self) -> str:
+        """The provider, once known (botocore's `method` convention)."""
+        source = self._source
+        return self._description if source is None else credential_source(source)
+
+    def get_frozen_credentials(self) -> FrozenCredentials:
+        source = self._source
+        if source is None:
+            with self._lock:
+                if self._source is None:
+                    self._source = self._resolve()
+                source = self._source
+        return source.get_frozen_credentials()
+
+    def __repr__(self) -> str:
+        return f"DeferredCredentials({self.method!r})"
+
+
+def resolve_source(settings: AuthSettings, region: str) -> CredentialSource:
+    """Run the credential lookup `settings` describe, now (the chain, a profile, a role).
+
+    An assumed role's STS region defaults to the signing region: the workspace's own region
+    is always in the right partition.
+    """
+    role = settings.assume_role
+    if role is None:
+        return resolve_credentials(profile=settings.profile)
+    return resolve_credentials(
+        profile=settings.profile,
+        role_arn=role.arn,
+        external_id=role.external_id or None,
+        session_name=role.session_name or None,
+        sts_region=role.sts_region or region,
+    )
+
+
+def _credentials(settings: AuthSettings, region: str) -> CredentialSource | None:
+    """None (SigV4Auth runs the default chain lazily) unless a profile or role is set."""
+    role = settings.assume_role
+    if settings.profile is None and role is None:
+        return None
+    what = f"role {role.arn}" if role is not None else f"profile {settings.profile}"
+    return DeferredCredentials(
+        functools.partial(resolve_source, settings, region), f"{what} (not resolved yet)"
+    )
+
+
+def sigv4_auth(
+    settings: AuthSettings, endpoint: str, *, credentials: CredentialSource | None = None
+) -> SigV4Auth:
+    """The signer for `endpoint`: region resolved now, credentials given or looked up lazily.
+
+    Raises `auth.RegionError` when no region can be found.
+    """
+    region = resolve_region(settings.region or None, endpoint=endpoint, profile=settings.profile)
+    if credentials is None:
+        credentials = _credentials(settings, region)
+    return SigV4Auth(region=region, service=settings.service, credentials=credentials)
+
+
+def build_session(
+    config: Config, *, credentials: CredentialSource | None = None
+) -> requests.Session | None:
+    """A session that SigV4-signs every request, or None when `aws_auth` is off."""
+    if not config.aws_auth.enabled:
+        if infer_scope(config.endpoint) is not None:
+            logger.warning(
+                "%s is an Amazon Managed Service for Prometheus endpoint, which only accepts "
+                "SigV4-signed requests; set aws_auth.enabled: true",
+                config.endpoint,
+            )
+        return None
+    session = requests.Session()
+    session.auth = sigv4_auth(config.aws_auth, config.endpoint, credentials=credentials)
+    return session
+
+
+def new_exporter(
+    config: ConfigLike, *, credentials: CredentialSource | None = None
+) -> upstream_prw.PrometheusRemoteWriteExporter:
+    """The upstream exporter for `config` (a `Config`, a mapping or a YAML path).
+
+    `credentials` (anything with `get_frozen_credentials()`, e.g. botocore `Credentials`)
+    replaces the credential chain; the demo and tests use it, applications normally do not.
+    """
+    config = to_config(config)
+    session = build_session(config, credentials=credentials)
+    exporter = upstream_prw.new_exporter(config.remote_write, session=session)
+    if session is not None:
+        # Upstream closes only sessions it created; this one lives exactly as long as it.
+        weakref.finalize(exporter, session.close)
+    return exporter
