@@ -8,7 +8,6 @@ runs for long (compression releases the GIL).
 
 from __future__ import annotations
 
-import io
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from itertools import accumulate
@@ -19,12 +18,14 @@ import cramjam
 from upstream_prw.batch import EncodedRequest
 from upstream_prw.groups import (
     BucketGroup,
+    BucketLayout,
     Group,
     PlanState,
     SeriesGroup,
     general_runs,
     shard_of,
 )
+from upstream_prw.shards import Shards
 from upstream_prw.translate.delta import fold_delta
 from upstream_prw.translate.labels import ResourceLabels
 from upstream_prw.translate.model import STALE_NAN, Dropped
@@ -54,6 +55,7 @@ __all__ = ["EncodeReport", "MetricsEncoder"]
 
 Emit = Callable[[EncodedRequest], None]
 _STALE = pack_double(STALE_NAN)
+_NO_LAYOUT = BucketLayout((), ())
 
 
 @dataclass(slots=True)
@@ -71,53 +73,6 @@ class EncodeReport:
         return sum(d.points for d in self.dropped)
 
 
-class _Shards:
-    """Per-shard lists of encoded entries, cut into requests below the size limit.
-
-    The hot paths append to `parts[shard]` themselves, after `make_room`; a list of parts
-    joined once per request costs less than growing one buffer (which copies on growth).
-    """
-
-    def __init__(self, num_shards: int, limit: int, emit: Emit, report: EncodeReport) -> None:
-        self.parts: list[list[bytes]] = [[] for _ in range(num_shards)]
-        self.sizes = [0] * num_shards
-        self.counts = [0] * num_shards
-        self.limit = limit
-        self.emit = emit
-        self.report = report
-        # Requests are assembled here: writing into memory already touched costs far less
-        # than a new buffer per request (fresh pages fault in on first touch).
-        self._scratch = io.BytesIO()
-
-    def add(self, shard: int, size: int, series: int, parts: Iterable[bytes]) -> None:
-        if self.sizes[shard] + size > self.limit:
-            self.flush(shard)
-        self.parts[shard] += parts
-        self.sizes[shard] += size
-        self.counts[shard] += series
-
-    def flush(self, shard: int) -> None:
-        """Send what the shard holds as one request (nothing if it holds nothing)."""
-        count = self.counts[shard]
-        if not count:
-            return
-        scratch = self._scratch
-        scratch.seek(0)
-        scratch.writelines(self.parts[shard])
-        size = scratch.tell()
-        with scratch.getbuffer() as view, view[:size] as raw:
-            payload = _compress(raw)
-        self.parts[shard] = []
-        self.sizes[shard] = self.counts[shard] = 0
-        self.report.requests += 1
-        self.report.series += count
-        self.emit(EncodedRequest(shard, payload, size, count, count))
-
-    def flush_all(self) -> None:
-        for shard in range(len(self.parts)):
-            self.flush(shard)
-
-
 def _histogram_doubles(point: Any, bounds: int) -> list[bytes]:
     """`histogram_values(point)`, packed: cumulative buckets, `+Inf`, `_sum`, `_count`."""
     counts = point.bucket_counts
@@ -127,8 +82,24 @@ def _histogram_doubles(point: Any, bounds: int) -> list[bytes]:
     return [*map(pack_double, accumulate(counts[:bounds])), count, pack_double(point.sum), count]
 
 
-def _compress(raw: bytes | memoryview) -> bytes:
-    return bytes(cramjam.snappy.compress_raw(raw))  # releases the GIL while it works
+def _bucket_entries(
+    group: BucketGroup,
+    layout: BucketLayout,
+    after: bytes,
+    values: Iterable[bytes],
+    sample_len: int,
+    tail: bytes,
+) -> bytes:
+    """The bucket (or quantile), `_sum` and `_count` series of one point, joined once."""
+    between = group.between
+    labels_len = len(group.before) + len(between) + len(after) - 3
+    parts = layout.template(group.before, labels_len, sample_len)[:]
+    n = layout.rows
+    parts[1::6] = [between] * n
+    parts[3::6] = [after] * n
+    parts[4::6] = values
+    parts[5::6] = [tail] * n
+    return b"".join(parts)
 
 
 class MetricsEncoder:
@@ -165,7 +136,7 @@ class MetricsEncoder:
         """Encode one export; stale markers for series that disappeared since the last one."""
         report = EncodeReport()
         gen = self._plans.next_generation()
-        shards = _Shards(self.num_shards, self.max_batch_size_bytes, emit, report)
+        shards = Shards(self.num_shards, self.max_batch_size_bytes, emit, report)
         resource_ts: dict[ResourceLabels, int] = {}
         metadata: dict[str, bytes] = {}
         for resource, plan, metric in self._plans.walk(metrics_data):
@@ -199,7 +170,7 @@ class MetricsEncoder:
     def stale_all(self, emit: Emit, *, now_ms: int) -> EncodeReport:
         """Stale markers for every live series (on shutdown); the caches are cleared."""
         report = EncodeReport()
-        shards = _Shards(self.num_shards, self.max_batch_size_bytes, emit, report)
+        shards = Shards(self.num_shards, self.max_batch_size_bytes, emit, report)
         gen = self._plans.generation
         ts = max(now_ms, self._generation_ts.get(gen, 0) + 1)
         for state in self._states.values():
@@ -220,7 +191,7 @@ class MetricsEncoder:
         state: PlanState,
         points: Any,
         gen: int,
-        shards: _Shards,
+        shards: Shards,
         report: EncodeReport,
     ) -> int | None:
         """Encode one metric's points; return the timestamp of the last one."""
@@ -229,12 +200,13 @@ class MetricsEncoder:
         single = kind is Kind.GAUGE or kind is Kind.COUNTER
         delta = plan.delta
         groups = state.groups
-        parts, sizes, counts, limit = shards.parts, shards.sizes, shards.counts, shards.limit
+        parts, sizes, counts, bounds = shards.parts, shards.sizes, shards.counts, shards.bounds
         check_flags = hasattr(points[0], "flags")
         check_exemplars = hasattr(points[0], "exemplars")
         state.start(gen)
         marked = kept = encoded = 0
-        last_bounds = layout = None
+        last_bounds: Any = None
+        layout = _NO_LAYOUT
         last_time = -1
         tail = b""
         sample_len = 0
@@ -283,8 +255,8 @@ class MetricsEncoder:
                     prefix = group.prefix_for(sample_len)  # type: ignore[attr-defined]
                 shard = group.shard
                 size = len(prefix) + value_len
-                if sizes[shard] + size > limit:
-                    shards.flush(shard)
+                if sizes[shard] + size > bounds[shard]:
+                    shards.make_room(shard, size)
                 value = _STALE if check_flags and point.flags & 1 else pack_double(point.value)
                 parts[shard] += (prefix, value, tail)
                 sizes[shard] += size
@@ -301,37 +273,29 @@ class MetricsEncoder:
             else:
                 bucket_group: BucketGroup = group  # type: ignore[assignment]
                 if kind is Kind.HISTOGRAM:
-                    bounds = point.explicit_bounds
-                    if bounds is not last_bounds:
-                        last_bounds, layout = bounds, state.layout(point)
+                    explicit = point.explicit_bounds
+                    if explicit is not last_bounds:
+                        last_bounds, layout = explicit, state.layout(point)
                     bucket_group.layout = layout
-                    values: Iterable[bytes] = _histogram_doubles(point, len(bounds))
+                    values: Iterable[bytes] = _histogram_doubles(point, len(explicit))
                 else:
-                    bucket_group.layout = state.layout(point)
+                    layout = bucket_group.layout = state.layout(point)
                     values = map(pack_double, summary_values(point))
-                self._encode_buckets(bucket_group, values, sample_len, tail, shards)
+                after = bucket_group.after
+                if after[-2] != sample_len:
+                    after = bucket_group.after_for(sample_len)
+                entries = _bucket_entries(bucket_group, layout, after, values, sample_len, tail)
+                shard = group.shard
+                size = len(entries)
+                if sizes[shard] + size > bounds[shard]:
+                    shards.make_room(shard, size)
+                parts[shard].append(entries)
+                sizes[shard] += size
+                counts[shard] += layout.rows
         state.marked += marked
         state.kept += kept
         report.points += encoded
         return ts
-
-    @staticmethod
-    def _encode_buckets(
-        group: BucketGroup, values: Iterable[bytes], sample_len: int, tail: bytes, shards: _Shards
-    ) -> None:
-        """The bucket (or quantile), `_sum` and `_count` series of one point."""
-        layout = group.layout
-        assert layout is not None
-        before, between, after = group.before, group.between, group.after_for(sample_len)
-        labels_len = len(before) + len(between) + len(after) - 3
-        parts = layout.template(before, labels_len, sample_len)[:]
-        n = layout.rows
-        parts[1::6] = [between] * n
-        parts[3::6] = [after] * n
-        parts[4::6] = values
-        parts[5::6] = [tail] * n
-        entries = b"".join(parts)  # one join per point: cheaper than one per request
-        shards.add(group.shard, len(entries), n, (entries,))
 
     # -- cold paths ---------------------------------------------------------------------
 
@@ -361,7 +325,7 @@ class MetricsEncoder:
         return group
 
     def _encode_with_exemplars(
-        self, state: PlanState, group: Any, point: Any, ts: int, shards: _Shards
+        self, state: PlanState, group: Any, point: Any, ts: int, shards: Shards
     ) -> None:
         """The general form for points carrying exemplars (rare: sampled traces only)."""
         plan = state.plan
@@ -391,7 +355,7 @@ class MetricsEncoder:
         shards.add(group.shard, sum(map(len, entries)), len(entries), entries)
 
     def _encode_target_info(
-        self, resource_ts: dict[ResourceLabels, int], gen: int, shards: _Shards
+        self, resource_ts: dict[ResourceLabels, int], gen: int, shards: Shards
     ) -> None:
         """One `target_info` series per resource that has non-identifying attributes."""
         for resource, ts in resource_ts.items():
@@ -411,7 +375,7 @@ class MetricsEncoder:
 
     # -- staleness and eviction ---------------------------------------------------------
 
-    def _encode_stale(self, gen: int, shards: _Shards, report: EncodeReport) -> None:
+    def _encode_stale(self, gen: int, shards: Shards, report: EncodeReport) -> None:
         """A stale NaN for each series that was in the previous export and not in this one."""
         if gen - 1 not in self._generation_ts:
             return
@@ -423,26 +387,30 @@ class MetricsEncoder:
                         self._stale_group(state, group, ts, shards, report)
         self._stale_info(gen - 1, ts, shards, report)
 
-    def _stale_info(self, seen: int, ts: int, shards: _Shards, report: EncodeReport) -> None:
+    def _stale_info(self, seen: int, ts: int, shards: Shards, report: EncodeReport) -> None:
         for group in self._info.values():
             if group.seen == seen:
                 self._stale_series(group, ts, shards, report)
 
     def _stale_group(
-        self, state: PlanState, group: Group, ts: int, shards: _Shards, report: EncodeReport
+        self, state: PlanState, group: Group, ts: int, shards: Shards, report: EncodeReport
     ) -> None:
         if isinstance(group, SeriesGroup):
             # A native series goes stale through a float sample carrying the stale NaN.
             self._stale_series(group, ts, shards, report)
             return
-        assert isinstance(group, BucketGroup) and group.layout is not None
+        assert isinstance(group, BucketGroup)
         tail = b"\x10" + varint(ts)
-        rows = group.layout.rows
-        self._encode_buckets(group, [_STALE] * rows, 9 + len(tail), tail, shards)
+        sample_len = 9 + len(tail)
+        layout = group.layout or _NO_LAYOUT
+        rows = layout.rows
+        after = group.after_for(sample_len)
+        entries = _bucket_entries(group, layout, after, [_STALE] * rows, sample_len, tail)
+        shards.add(group.shard, len(entries), rows, (entries,))
         report.stale_markers += rows
 
     @staticmethod
-    def _stale_series(group: SeriesGroup, ts: int, shards: _Shards, report: EncodeReport) -> None:
+    def _stale_series(group: SeriesGroup, ts: int, shards: Shards, report: EncodeReport) -> None:
         tail = b"\x10" + varint(ts)
         prefix = group.prefix_for(9 + len(tail))
         shards.add(group.shard, len(prefix) + 8 + len(tail), 1, (prefix, _STALE, tail))
@@ -455,7 +423,8 @@ class MetricsEncoder:
         for entry in [*entries, b""]:
             if batch and (not entry or size + len(entry) > self.max_batch_size_bytes):
                 raw = b"".join(batch)
-                emit(EncodedRequest(0, _compress(raw), len(raw), 0, 0))
+                payload = bytes(cramjam.snappy.compress_raw(raw))
+                emit(EncodedRequest(0, payload, len(raw), 0, 0))
                 report.requests += 1
                 batch, size = [], 0
             if entry:
