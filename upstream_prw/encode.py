@@ -10,22 +10,27 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from itertools import accumulate
 from typing import Any
 
 import cramjam
 
 from upstream_prw.batch import EncodedRequest
+from upstream_prw.fastpath import (
+    bucket_entries,
+    encode_histograms,
+    encode_numbers,
+    histogram_doubles,
+)
 from upstream_prw.groups import (
     BucketGroup,
     BucketLayout,
     Group,
     PlanState,
     SeriesGroup,
-    general_runs,
     shard_of,
 )
 from upstream_prw.shards import Shards
+from upstream_prw.templates import Templates, general_runs
 from upstream_prw.translate.delta import fold_delta
 from upstream_prw.translate.labels import ResourceLabels
 from upstream_prw.translate.model import STALE_NAN, Dropped
@@ -38,7 +43,7 @@ from upstream_prw.translate.points import (
     native_histogram,
     summary_values,
 )
-from upstream_prw.translate.series import target_info_name
+from upstream_prw.translate.series import series_labels, target_info_name
 from upstream_prw.translate.settings import TranslationSettings
 from upstream_prw.translate.walk import PlanCache, attributes_key
 from upstream_prw.wire import (
@@ -73,35 +78,6 @@ class EncodeReport:
         return sum(d.points for d in self.dropped)
 
 
-def _histogram_doubles(point: Any, bounds: int) -> list[bytes]:
-    """`histogram_values(point)`, packed: cumulative buckets, `+Inf`, `_sum`, `_count`."""
-    counts = point.bucket_counts
-    if len(counts) < bounds or getattr(point, "flags", 0) & 1:
-        return list(map(pack_double, histogram_values(point)))
-    count = pack_double(point.count)
-    return [*map(pack_double, accumulate(counts[:bounds])), count, pack_double(point.sum), count]
-
-
-def _bucket_entries(
-    group: BucketGroup,
-    layout: BucketLayout,
-    after: bytes,
-    values: Iterable[bytes],
-    sample_len: int,
-    tail: bytes,
-) -> bytes:
-    """The bucket (or quantile), `_sum` and `_count` series of one point, joined once."""
-    between = group.between
-    labels_len = len(group.before) + len(between) + len(after) - 3
-    parts = layout.template(group.before, labels_len, sample_len)[:]
-    n = layout.rows
-    parts[1::6] = [between] * n
-    parts[3::6] = [after] * n
-    parts[4::6] = values
-    parts[5::6] = [tail] * n
-    return b"".join(parts)
-
-
 class MetricsEncoder:
     """Stateful translator-encoder: caches, delta accumulation, stale markers.
 
@@ -123,7 +99,7 @@ class MetricsEncoder:
         self._states: dict[MetricPlan, PlanState] = {}
         self._info: dict[ResourceLabels, SeriesGroup] = {}
         self._owners: dict[int, Group] = {}
-        self._value_caches: dict[str, dict[str, bytes]] = {}
+        self._templates = Templates()
         self._generation_ts: dict[int, int] = {}
         self._info_name = target_info_name(settings)
 
@@ -198,13 +174,23 @@ class MetricsEncoder:
         plan = state.plan
         kind = plan.kind
         single = kind is Kind.GAUGE or kind is Kind.COUNTER
+        if single:
+            ts = encode_numbers(state, points, gen, shards)
+        elif kind is Kind.HISTOGRAM:
+            ts = encode_histograms(state, points, gen, shards)
+        else:
+            ts = None
+        if ts is not None:
+            report.points += len(points)
+            return ts
         delta = plan.delta
         groups = state.groups
         parts, sizes, counts, bounds = shards.parts, shards.sizes, shards.counts, shards.bounds
         check_flags = hasattr(points[0], "flags")
         check_exemplars = hasattr(points[0], "exemplars")
         state.start(gen)
-        marked = kept = encoded = 0
+        previous = gen - 1
+        duplicates = fresh = skipped = 0  # counted where rare, so the common path counts nothing
         last_bounds: Any = None
         layout = _NO_LAYOUT
         last_time = -1
@@ -212,6 +198,13 @@ class MetricsEncoder:
         sample_len = 0
         ts = None
         for point in points:
+            time = point.time_unix_nano
+            if time != last_time:
+                last_time = time
+                ts = time // 1_000_000
+                tail = b"\x10" + varint(ts)
+                sample_len = 9 + len(tail)
+                value_len = sample_len - 1  # the double and the timestamp
             attributes = point.attributes
             try:
                 key: Any = (*attributes, *attributes.values())
@@ -220,17 +213,19 @@ class MetricsEncoder:
                 key = attributes_key(attributes)
                 group = groups.get(key)
             if group is None:
-                group = self._new_group(state, key, point)
-            elif group.seen >= gen - 1:
+                group = self._new_group(state, key, point, sample_len)
+                fresh += 1
+            elif group.seen != previous:
                 if group.seen == gen:
+                    duplicates += 1
                     report.dropped.append(
                         Dropped(plan.otel_name, "more than one point for the same series")
                     )
                     continue
-                kept += 1
+                fresh += 1  # back after missing an export
             group.seen = gen
-            marked += 1
             if group.shadowed_by:
+                skipped += 1
                 report.dropped.append(
                     Dropped(
                         plan.otel_name, f"its series are already produced by {group.shadowed_by}"
@@ -239,14 +234,6 @@ class MetricsEncoder:
                 continue
             if delta:
                 group.delta, point = fold_delta(group.delta, point)
-            time = point.time_unix_nano
-            if time != last_time:
-                last_time = time
-                ts = time // 1_000_000
-                tail = b"\x10" + varint(ts)
-                sample_len = 9 + len(tail)
-                value_len = sample_len - 1  # the double and the timestamp
-            encoded += 1
             if check_exemplars and point.exemplars:
                 self._encode_with_exemplars(state, group, point, ts or 0, shards)
             elif single:
@@ -266,7 +253,7 @@ class MetricsEncoder:
                     histogram = histogram_bytes(native_histogram(point, ts or 0))
                 except UntranslatableError as exc:
                     report.dropped.append(Dropped(plan.otel_name, str(exc)))
-                    encoded -= 1
+                    skipped += 1
                     continue
                 entry = length_prefixed(b"\x0a", group.labels + histogram)  # type: ignore[attr-defined]
                 shards.add(group.shard, len(entry), 1, (entry,))
@@ -277,14 +264,14 @@ class MetricsEncoder:
                     if explicit is not last_bounds:
                         last_bounds, layout = explicit, state.layout(point)
                     bucket_group.layout = layout
-                    values: Iterable[bytes] = _histogram_doubles(point, len(explicit))
+                    values: Iterable[bytes] = histogram_doubles(point, len(explicit), check_flags)
                 else:
                     layout = bucket_group.layout = state.layout(point)
                     values = map(pack_double, summary_values(point))
                 after = bucket_group.after
                 if after[-2] != sample_len:
                     after = bucket_group.after_for(sample_len)
-                entries = _bucket_entries(bucket_group, layout, after, values, sample_len, tail)
+                entries = bucket_entries(bucket_group, layout, after, values, sample_len, tail)
                 shard = group.shard
                 size = len(entries)
                 if sizes[shard] + size > bounds[shard]:
@@ -292,30 +279,39 @@ class MetricsEncoder:
                 parts[shard].append(entries)
                 sizes[shard] += size
                 counts[shard] += layout.rows
+        marked = len(points) - duplicates
         state.marked += marked
-        state.kept += kept
-        report.points += encoded
+        state.kept += marked - fresh
+        report.points += marked - skipped
         return ts
 
     # -- cold paths ---------------------------------------------------------------------
 
-    def _new_group(self, state: PlanState, key: Any, point: Any) -> Group:
+    def _new_group(self, state: PlanState, key: Any, point: Any, sample_len: int) -> Group:
         plan = state.plan
         attributes = point.attributes or {}
-        template = state.template(tuple(attributes), self._value_caches)
+        template = self._templates.get(plan.context, tuple(attributes), plan.reserved)
         runs = None if template is None else template.fill(list(attributes.values()))
-        if runs is None:
-            runs = general_runs(plan, plan.context.labels(attributes, plan.reserved))
         group: Group
-        sample_len = 9 + len(varint(point.time_unix_nano // 1_000_000))
-        if len(runs) == 1:
-            shard = shard_of(runs[0], self.num_shards)
-            group = SeriesGroup(shard, plan.otel_name, runs[0], sample_len)
-        else:
+        # Keys to the registry of series already produced: hashes of their encoded labels.
+        if plan.kind is Kind.HISTOGRAM or plan.kind is Kind.SUMMARY:
+            if runs is None:
+                runs = general_runs(plan.context.labels(attributes, plan.reserved), plan.reserved)
             before, between, after = runs
             shard = shard_of(before + state.bucket_name + between + after, self.num_shards)
             group = BucketGroup(shard, plan.otel_name, runs, sample_len)
-        for k in group.registry_keys(state):
+            keys = [hash(b"".join((before, name, between, after))) for name in state.totals]
+        else:
+            if runs is None:
+                base = plan.context.labels(attributes)
+                labels = labels_bytes(series_labels(base, plan.name, None))
+            else:
+                labels = runs[0] + state.series_name + runs[1]
+            group = SeriesGroup(
+                shard_of(labels, self.num_shards), plan.otel_name, labels, sample_len
+            )
+            keys = [hash(labels)]
+        for k in keys:
             owner = self._owners.get(k)
             if owner is None or owner.seen < self._plans.generation - self._plans.max_idle:
                 self._owners[k] = group
@@ -405,7 +401,7 @@ class MetricsEncoder:
         layout = group.layout or _NO_LAYOUT
         rows = layout.rows
         after = group.after_for(sample_len)
-        entries = _bucket_entries(group, layout, after, [_STALE] * rows, sample_len, tail)
+        entries = bucket_entries(group, layout, after, [_STALE] * rows, sample_len, tail)
         shards.add(group.shard, len(entries), rows, (entries,))
         report.stale_markers += rows
 

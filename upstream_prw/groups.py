@@ -10,38 +10,31 @@ keeps the cache to one copy of the labels per point rather than one per bucket.
 from __future__ import annotations
 
 import zlib
-from bisect import bisect_left
 from collections.abc import Sequence
 from typing import Any
 
-from upstream_prw.translate.labels import Labels
-from upstream_prw.translate.naming import label_value
 from upstream_prw.translate.plan import Kind, MetricPlan
-from upstream_prw.translate.series import series_labels
-from upstream_prw.wire import label_bytes, labels_bytes, varint
+from upstream_prw.wire import label_bytes, varint
 
 __all__ = [
     "BucketGroup",
     "BucketLayout",
     "Group",
-    "LabelTemplate",
     "PlanState",
     "SeriesGroup",
-    "compile_runs",
-    "general_runs",
     "labels_of",
     "series_prefix",
     "shard_of",
 ]
 
-_SMALL = tuple(varint(i) for i in range(16384))
-_CACHE_LIMIT = 8192  # encoded values kept per label name
+# TimeSeries.samples (field 2) of each length a sample can have, then the tag of its double
+_SAMPLE_HEADERS = tuple(b"\x12" + bytes((n,)) + b"\x09" for n in range(128))
 
 
 def series_prefix(encoded_labels: bytes, sample_len: int) -> bytes:
     """Bytes of a one-sample TimeSeries entry up to the sample's double value."""
     entry_len = len(encoded_labels) + 2 + sample_len
-    return b"\x0a" + varint(entry_len) + encoded_labels + _sample_header(sample_len)
+    return b"".join((b"\x0a", varint(entry_len), encoded_labels, _SAMPLE_HEADERS[sample_len]))
 
 
 def labels_of(prefix: bytes) -> bytes:
@@ -53,7 +46,8 @@ def labels_of(prefix: bytes) -> bytes:
 
 
 class Group:
-    """The bookkeeping shared by every kind of group."""
+    """The bookkeeping shared by every kind of group (subclasses set it all themselves:
+    a new group costs one call less, and a cold export makes one per point)."""
 
     __slots__ = ("delta", "origin", "seen", "shadowed_by", "shard")
 
@@ -71,7 +65,13 @@ class SeriesGroup(Group):
     __slots__ = ("prefix",)
 
     def __init__(self, shard: int, origin: str, labels: bytes, sample_len: int) -> None:
-        super().__init__(shard, origin)
+        self.shard, self.origin, self.seen, self.delta, self.shadowed_by = (
+            shard,
+            origin,
+            0,
+            None,
+            "",
+        )
         self.prefix = series_prefix(labels, sample_len)
 
     @property
@@ -85,6 +85,7 @@ class SeriesGroup(Group):
         return self.prefix
 
     def registry_keys(self, state: Any) -> tuple[int, ...]:
+        """What identifies its series among all series (see `MetricsEncoder._new_group`)."""
         return (hash(self.labels),)
 
 
@@ -96,14 +97,20 @@ class BucketGroup(Group):
     __slots__ = ("after", "before", "between", "layout")
 
     def __init__(self, shard: int, origin: str, segments: Sequence[bytes], sample_len: int) -> None:
-        super().__init__(shard, origin)
+        self.shard, self.origin, self.seen, self.delta, self.shadowed_by = (
+            shard,
+            origin,
+            0,
+            None,
+            "",
+        )
         self.before, self.between, after = segments
-        self.after = after + _sample_header(sample_len)
+        self.after = after + _SAMPLE_HEADERS[sample_len]
         self.layout: BucketLayout | None = None
 
     def after_for(self, sample_len: int) -> bytes:
         if self.after[-2] != sample_len:
-            self.after = self.after[:-3] + _sample_header(sample_len)
+            self.after = self.after[:-3] + _SAMPLE_HEADERS[sample_len]
         return self.after
 
     def body(self, name: bytes, extra: bytes = b"") -> bytes:
@@ -111,108 +118,7 @@ class BucketGroup(Group):
         return self.before + name + self.between + extra + self.after[:-3]
 
     def registry_keys(self, state: Any) -> tuple[int, ...]:
-        return (hash(self.body(state.sum_name)), hash(self.body(state.count_name)))
-
-
-def _sample_header(sample_len: int) -> bytes:
-    """TimeSeries.samples (field 2) of this length, then the tag of its double."""
-    return b"\x12" + bytes((sample_len,)) + b"\x09"
-
-
-class LabelTemplate:
-    """A metric's sorted label runs for one set of attribute keys, with a hole where each
-    attribute value goes; constant labels are encoded once, values once per distinct text."""
-
-    __slots__ = ("runs",)
-
-    def __init__(self, runs: tuple[tuple[bytes | _Hole, ...], ...]) -> None:
-        self.runs = runs
-
-    def fill(self, values: Sequence[object]) -> list[bytes] | None:
-        """The encoded runs for these values; None if a value makes an empty label."""
-        out = []
-        for run in self.runs:
-            parts = []
-            for part in run:
-                if isinstance(part, _Hole):
-                    encoded = part.encode(values[part.index])
-                    if encoded is None:
-                        return None
-                    part = encoded
-                parts.append(part)
-            out.append(b"".join(parts))
-        return out
-
-
-class _Hole:
-    """Where an attribute value goes; remembers how recent values were encoded."""
-
-    __slots__ = ("cache", "index", "name")
-
-    def __init__(self, index: int, name: str, cache: dict[str, bytes]) -> None:
-        self.index = index
-        self.name = name
-        self.cache = cache  # shared by every hole of this label name
-
-    def encode(self, value: object) -> bytes | None:
-        text = value if isinstance(value, str) else label_value(value)
-        encoded = self.cache.get(text)
-        if encoded is None:
-            label = label_value(text)  # as the general path: valid UTF-8
-            if not label:
-                return None
-            if len(self.cache) >= _CACHE_LIMIT:
-                self.cache.clear()
-            encoded = self.cache[text] = label_bytes(self.name, label)
-        return encoded
-
-
-def compile_runs(
-    labels: Sequence[tuple[str, str | int]],
-    plan: MetricPlan,
-    caches: dict[str, dict[str, bytes]],
-) -> LabelTemplate:
-    """Runs of the series' labels: whole for one series; before `__name__`, between it and
-    the reserved label, and after, for bucket series. Integers are attribute holes."""
-    if plan.kind in (Kind.HISTOGRAM, Kind.SUMMARY):
-        names = [name for name, _ in labels]
-        at_name = bisect_left(names, "__name__")
-        at_extra = bisect_left(names, plan.reserved)
-        cuts = [labels[:at_name], labels[at_name:at_extra], labels[at_extra:]]
-    else:
-        cuts = [sorted([*labels, ("__name__", plan.name)], key=_by_name)]
-    return LabelTemplate(tuple(_encode_run(cut, caches) for cut in cuts))
-
-
-def _by_name(label: tuple[str, object]) -> str:
-    return label[0]
-
-
-def _encode_run(
-    labels: Sequence[tuple[str, str | int]], caches: dict[str, dict[str, bytes]]
-) -> tuple[bytes | _Hole, ...]:
-    parts: list[bytes | _Hole] = []
-    constant: list[tuple[str, str]] = []
-    for name, value in labels:
-        if isinstance(value, str):
-            constant.append((name, value))
-            continue
-        if constant:
-            parts.append(labels_bytes(constant))
-            constant = []
-        parts.append(_Hole(value, name, caches.setdefault(name, {})))
-    if constant or not parts:
-        parts.append(labels_bytes(constant))
-    return tuple(parts)
-
-
-def general_runs(plan: MetricPlan, base: Labels) -> list[bytes]:
-    """The runs for a point whose attributes the template cannot take (as `compile_runs`)."""
-    if plan.kind in (Kind.HISTOGRAM, Kind.SUMMARY):
-        runs = compile_runs(base, plan, {}).fill(())
-        assert runs is not None
-        return runs
-    return [labels_bytes(series_labels(base, plan.name, None))]
+        return tuple(hash(self.body(name)) for name in state.totals)
 
 
 def shard_of(encoded_labels: bytes, num_shards: int) -> int:
@@ -246,8 +152,7 @@ class BucketLayout:
             parts = []
             for name, extra in zip(self.names, self.extras, strict=True):
                 entry_len = labels_len + len(name) + len(extra) + 2 + sample_len
-                length = _SMALL[entry_len] if entry_len < 16384 else varint(entry_len)
-                parts += (b"\x0a" + length + before + name, b"", extra, b"", b"", b"")
+                parts += (b"\x0a" + varint(entry_len) + before + name, b"", extra, b"", b"", b"")
             self.templates[key] = parts
         return parts
 
@@ -257,6 +162,7 @@ class PlanState:
     of its series went missing since the previous export."""
 
     __slots__ = (
+        "batches",
         "before",
         "bucket_name",
         "count_name",
@@ -264,25 +170,30 @@ class PlanState:
         "groups",
         "kept",
         "last_bounds",
+        "last_groups",
         "last_layout",
         "layouts",
         "marked",
         "plan",
+        "series_name",
         "sum_name",
-        "templates",
+        "totals",
     )
 
     def __init__(self, plan: MetricPlan) -> None:
         self.plan = plan
         self.groups: dict[Any, Group] = {}
-        self.templates: dict[tuple[str, ...], LabelTemplate | None] = {}
         self.layouts: dict[tuple[float, ...], BucketLayout] = {}
         self.last_bounds: Any = None
         self.last_layout: BucketLayout | None = None
+        self.last_groups: list[Group] = []  # in the order of the last export's points
+        self.batches: Any = None  # how those points' series go to shards, once worked out
+        self.series_name = label_bytes("__name__", plan.name)
         bucket = plan.name + "_bucket" if plan.kind is Kind.HISTOGRAM else plan.name
         self.bucket_name = label_bytes("__name__", bucket)
         self.sum_name = label_bytes("__name__", plan.name + "_sum")
         self.count_name = label_bytes("__name__", plan.name + "_count")
+        self.totals = (self.sum_name, self.count_name)
         # Groups marked in generation `gen`, how many of them were marked in the one
         # before too, and how many were marked in the one before.
         self.gen = self.marked = self.kept = self.before = 0
@@ -298,22 +209,6 @@ class PlanState:
         if self.gen == gen:
             return self.kept < self.before
         return self.gen == gen - 1 and self.marked > 0
-
-    def template(self, keys: tuple[str, ...], caches: dict[str, dict[str, bytes]]) -> Any:
-        """The label template for points with these attribute keys (None: general path)."""
-        try:
-            return self.templates[keys]
-        except KeyError:
-            pass
-        plan = self.plan
-        labels = plan.context.layout(keys, plan.reserved)
-        template = None
-        if labels is not None and all(name != "__name__" for name, _ in labels):
-            template = compile_runs(labels, plan, caches)
-        if len(self.templates) >= 256:
-            self.templates.clear()
-        self.templates[keys] = template
-        return template
 
     def layout(self, point: Any) -> BucketLayout:
         """The series layout of a histogram or summary point (shared, cached by bounds)."""

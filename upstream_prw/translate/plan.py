@@ -41,6 +41,9 @@ _METADATA_TYPE = {
 }
 
 
+_RESERVED = {Kind.HISTOGRAM: "le", Kind.SUMMARY: "quantile"}
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Context:
     """The labels a resource and scope put on each of their series, split by precedence."""
@@ -111,7 +114,7 @@ class MetricPlan:
     @property
     def reserved(self) -> str:
         """The label the series set themselves, which an attribute may not override."""
-        return {Kind.HISTOGRAM: "le", Kind.SUMMARY: "quantile"}.get(self.kind, "")
+        return _RESERVED.get(self.kind, "")
 
     @property
     def metadata_type(self) -> int:
