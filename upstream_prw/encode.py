@@ -170,7 +170,7 @@ class MetricsEncoder:
         shards: Shards,
         report: EncodeReport,
     ) -> int | None:
-        """Encode one metric's points; return the timestamp of the last one."""
+        """Encode one metric's points; return the latest timestamp among them."""
         plan = state.plan
         kind = plan.kind
         single = kind is Kind.GAUGE or kind is Kind.COUNTER
@@ -197,11 +197,13 @@ class MetricsEncoder:
         tail = b""
         sample_len = 0
         ts = None
+        latest: int | None = None
         for point in points:
             time = point.time_unix_nano
             if time != last_time:
                 last_time = time
                 ts = time // 1_000_000
+                latest = ts if latest is None else max(latest, ts)
                 tail = b"\x10" + varint(ts)
                 sample_len = 9 + len(tail)
                 value_len = sample_len - 1  # the double and the timestamp
@@ -283,7 +285,7 @@ class MetricsEncoder:
         state.marked += marked
         state.kept += marked - fresh
         report.points += marked - skipped
-        return ts
+        return latest
 
     # -- cold paths ---------------------------------------------------------------------
 

@@ -33,8 +33,9 @@ class _Hole:
     def __init__(self, index: int, name: str, by_type: dict[type, dict[Any, bytes]]) -> None:
         self.index = index
         self.name = name
-        # Shared by every hole of this label name. Keyed by type too: 1, 1.0 and True are
-        # equal dictionary keys but become "1", "1" and "true".
+        # Shared by every hole of this label name. Keyed by type too: 1 and True are equal
+        # dictionary keys but become "1" and "true". Floats are not remembered: 0.0 and -0.0
+        # are equal keys too, but become "0" and "-0".
         self.by_type = by_type
 
     def encode(self, value: object) -> bytes | None:
@@ -116,7 +117,7 @@ class Templates:
             if constant:
                 parts.append(labels_bytes(constant))
                 constant = []
-            by_type = self._values.setdefault(name, {str: {}, int: {}, float: {}, bool: {}})
+            by_type = self._values.setdefault(name, {str: {}, int: {}, bool: {}})
             holes.append((len(parts), _Hole(value, name, by_type)))
             parts.append(b"")
         if constant or not parts:
