@@ -1,107 +1,239 @@
 """Pre-encoded label sets, built once per series and reused at every collection.
 
 A group is everything one OpenTelemetry point becomes: one series for a gauge or counter,
-`le` buckets plus `_sum` and `_count` for a histogram. Histogram groups keep their labels
-as the segments around `le` rather than one copy per bucket, which keeps the cache small.
+`le` buckets plus `_sum` and `_count` for a histogram. A gauge or counter keeps its series
+encoded up to the sample's value. A histogram keeps its labels once, as the three runs
+around `__name__` and `le`; its series are assembled from those at every collection, which
+keeps the cache to one copy of the labels per point rather than one per bucket.
 """
 
 from __future__ import annotations
 
 import zlib
-from bisect import bisect_left
-from dataclasses import dataclass, field
+from collections.abc import Sequence
 from typing import Any
 
-from upstream_prw.translate.labels import Labels
 from upstream_prw.translate.plan import Kind, MetricPlan
-from upstream_prw.translate.series import series_labels
-from upstream_prw.wire import label_bytes, labels_bytes, varint
+from upstream_prw.wire import label_bytes, varint
 
-__all__ = ["Group", "PlanState", "new_group", "series_prefix"]
+__all__ = [
+    "BucketGroup",
+    "BucketLayout",
+    "Group",
+    "PlanState",
+    "SeriesGroup",
+    "labels_of",
+    "series_prefix",
+    "shard_of",
+]
+
+# TimeSeries.samples (field 2) of each length a sample can have, then the tag of its double
+_SAMPLE_HEADERS = tuple(b"\x12" + bytes((n,)) + b"\x09" for n in range(128))
 
 
 def series_prefix(encoded_labels: bytes, sample_len: int) -> bytes:
     """Bytes of a one-sample TimeSeries entry up to the sample's double value."""
     entry_len = len(encoded_labels) + 2 + sample_len
-    return b"\x0a" + varint(entry_len) + encoded_labels + b"\x12" + bytes((sample_len,)) + b"\x09"
+    return b"".join((b"\x0a", varint(entry_len), encoded_labels, _SAMPLE_HEADERS[sample_len]))
 
 
-@dataclass(slots=True, eq=False)
+def labels_of(prefix: bytes) -> bytes:
+    """The encoded labels inside a `series_prefix`."""
+    start = 1
+    while prefix[start] & 0x80:
+        start += 1
+    return prefix[start + 1 : -3]
+
+
 class Group:
-    """The cached encodings of the series one point produces, and their bookkeeping."""
+    """The bookkeeping shared by every kind of group (subclasses set it all themselves:
+    a new group costs one call less, and a cold export makes one per point)."""
 
-    kind: Kind
-    shard: int
-    labels: bytes  # full label set: gauges, counters, native histograms
-    pre: bytes = b""  # histogram/summary bucket series: labels before `le`/`quantile`
-    post: bytes = b""  # ... and after it
-    sum_labels: bytes = b""
-    count_labels: bytes = b""
-    extras: tuple[bytes, ...] = ()  # encoded `le`/`quantile` label per bucket series
-    prefixes: tuple[bytes, ...] = ()  # single series, or `_sum` and `_count`
-    bucket_len: int = 0  # bucket entry length less its `le`/`quantile` label
-    sample_len: int = 0
-    seen: int = 0  # generation of the last export that carried this point
-    delta: Any = None  # delta accumulation state
-    keys: tuple[int, ...] = ()  # registry keys that detect other metrics' identical series
-    shadowed_by: str = ""  # metric name that already owns these series
+    __slots__ = ("delta", "origin", "seen", "shadowed_by", "shard")
 
-    def prefixes_for(self, sample_len: int) -> tuple[bytes, ...]:
-        """Prefixes (labels + sample header) of the series cached whole, for this length.
-
-        Bucket series are not cached whole: they are assembled from `pre`, the shared
-        `le` label and `post` at encoding time, which keeps histograms' cache small.
-        """
-        if sample_len != self.sample_len:
-            if self.kind in (Kind.HISTOGRAM, Kind.SUMMARY):
-                bodies = [self.sum_labels, self.count_labels]
-                self.bucket_len = len(self.pre) + len(self.post) + 2 + sample_len
-            else:
-                bodies = [self.labels]
-            self.prefixes = tuple(series_prefix(b, sample_len) for b in bodies)
-            self.sample_len = sample_len
-        return self.prefixes
+    def __init__(self, shard: int, origin: str) -> None:
+        self.shard = shard
+        self.origin = origin  # the OpenTelemetry metric the series come from
+        self.seen = 0  # generation of the last export that carried this point
+        self.delta: Any = None  # delta accumulation state
+        self.shadowed_by = ""  # metric name that already owns these series
 
 
-@dataclass(slots=True, eq=False)
-class PlanState:
-    """Per-metric encodings shared by all its groups."""
+class SeriesGroup(Group):
+    """A gauge, counter or native histogram point: one series, kept as its prefix."""
 
-    plan: MetricPlan
-    groups: dict[Any, Group] = field(default_factory=dict)
-    extras_cache: dict[tuple[float, ...], tuple[bytes, ...]] = field(default_factory=dict)
-    last_bounds: Any = None
-    last_extras: tuple[bytes, ...] = ()
+    __slots__ = ("prefix",)
 
-    def extras_for(self, layout: tuple[tuple[str, str | None], ...]) -> tuple[bytes, ...]:
-        """Encoded `le`/`quantile` labels of the bucket series in a layout (shared)."""
-        reserved = self.plan.reserved
-        return tuple(label_bytes(reserved, e) for _, e in layout if e is not None)
-
-
-def new_group(plan: MetricPlan, base: Labels, extras: tuple[bytes, ...], num_shards: int) -> Group:
-    """Encode the series of a new point from its base labels (everything but name and le)."""
-    kind = plan.kind
-    if kind in (Kind.HISTOGRAM, Kind.SUMMARY):
-        bucket_name = plan.name + "_bucket" if kind == Kind.HISTOGRAM else plan.name
-        names = [n for n, _ in base]
-        at_name = bisect_left(names, "__name__")
-        at_extra = bisect_left(names, plan.reserved)
-        seg0 = labels_bytes(base[:at_name])
-        seg1 = labels_bytes(base[at_name:at_extra])
-        seg2 = labels_bytes(base[at_extra:])
-        pre = seg0 + label_bytes("__name__", bucket_name) + seg1
-        group = Group(
-            kind=kind,
-            shard=zlib.crc32(pre + seg2) % num_shards,
-            labels=b"",
-            pre=pre,
-            post=seg2,
-            sum_labels=labels_bytes(series_labels(base, plan.name + "_sum", None)),
-            count_labels=labels_bytes(series_labels(base, plan.name + "_count", None)),
-            extras=extras,
+    def __init__(self, shard: int, origin: str, labels: bytes, sample_len: int) -> None:
+        self.shard, self.origin, self.seen, self.delta, self.shadowed_by = (
+            shard,
+            origin,
+            0,
+            None,
+            "",
         )
-    else:
-        encoded = labels_bytes(series_labels(base, plan.name, None))
-        group = Group(kind=kind, shard=zlib.crc32(encoded) % num_shards, labels=encoded)
-    return group
+        self.prefix = series_prefix(labels, sample_len)
+
+    @property
+    def labels(self) -> bytes:
+        return labels_of(self.prefix)
+
+    def prefix_for(self, sample_len: int) -> bytes:
+        """The prefix for samples of this length (a timestamp of another width)."""
+        if self.prefix[-2] != sample_len:
+            self.prefix = series_prefix(self.labels, sample_len)
+        return self.prefix
+
+    def registry_keys(self, state: Any) -> tuple[int, ...]:
+        """What identifies its series among all series (see `MetricsEncoder._new_group`)."""
+        return (hash(self.labels),)
+
+
+class BucketGroup(Group):
+    """A histogram or summary point: its labels before `__name__`, between it and
+    `le`/`quantile`, and after it followed by the sample header (as a prefix ends);
+    `layout` is the bucket layout of its last point."""
+
+    __slots__ = ("after", "before", "between", "layout")
+
+    def __init__(self, shard: int, origin: str, segments: Sequence[bytes], sample_len: int) -> None:
+        self.shard, self.origin, self.seen, self.delta, self.shadowed_by = (
+            shard,
+            origin,
+            0,
+            None,
+            "",
+        )
+        self.before, self.between, after = segments
+        self.after = after + _SAMPLE_HEADERS[sample_len]
+        self.layout: BucketLayout | None = None
+
+    def after_for(self, sample_len: int) -> bytes:
+        if self.after[-2] != sample_len:
+            self.after = self.after[:-3] + _SAMPLE_HEADERS[sample_len]
+        return self.after
+
+    def body(self, name: bytes, extra: bytes = b"") -> bytes:
+        """The encoded labels of one of its series."""
+        return self.before + name + self.between + extra + self.after[:-3]
+
+    def registry_keys(self, state: Any) -> tuple[int, ...]:
+        return tuple(hash(self.body(name)) for name in state.totals)
+
+
+def shard_of(encoded_labels: bytes, num_shards: int) -> int:
+    return zlib.crc32(encoded_labels) % num_shards
+
+
+class BucketLayout:
+    """The series of a histogram (or summary) point for one set of bounds (or quantiles):
+    the `__name__` and `le` labels of each, and entry templates by label length."""
+
+    __slots__ = ("extras", "names", "rows", "templates")
+
+    def __init__(self, names: tuple[bytes, ...], extras: tuple[bytes, ...]) -> None:
+        self.names = names  # per series: bucket (or quantile) series, then _sum and _count
+        self.extras = extras  # per series: the encoded `le`/`quantile` label, b"" for the last two
+        self.rows = len(names)
+        self.templates: dict[Any, list[bytes]] = {}
+
+    def template(self, before: bytes, labels_len: int, sample_len: int) -> list[bytes]:
+        """Six parts per series: entry header with the labels up to `__name__` and the
+        name, the labels between it and `le`, `le`, the labels after it with the sample
+        header, the value, the timestamp. A group's labels, values and timestamp are
+        filled in by stepping through the list, six parts at a time."""
+        key: Any = labels_len << 8 | sample_len
+        if before:
+            key = (before, key)
+        parts = self.templates.get(key)
+        if parts is None:
+            if len(self.templates) >= 256:
+                self.templates.clear()
+            parts = []
+            for name, extra in zip(self.names, self.extras, strict=True):
+                entry_len = labels_len + len(name) + len(extra) + 2 + sample_len
+                parts += (b"\x0a" + varint(entry_len) + before + name, b"", extra, b"", b"", b"")
+            self.templates[key] = parts
+        return parts
+
+
+class PlanState:
+    """Per-metric encodings shared by all its groups, and the counts that tell whether any
+    of its series went missing since the previous export."""
+
+    __slots__ = (
+        "batches",
+        "before",
+        "bucket_name",
+        "count_name",
+        "gen",
+        "groups",
+        "kept",
+        "last_bounds",
+        "last_groups",
+        "last_layout",
+        "layouts",
+        "marked",
+        "plan",
+        "series_name",
+        "sum_name",
+        "totals",
+    )
+
+    def __init__(self, plan: MetricPlan) -> None:
+        self.plan = plan
+        self.groups: dict[Any, Group] = {}
+        self.layouts: dict[tuple[float, ...], BucketLayout] = {}
+        self.last_bounds: Any = None
+        self.last_layout: BucketLayout | None = None
+        self.last_groups: list[Group] = []  # in the order of the last export's points
+        self.batches: Any = None  # how those points' series go to shards, once worked out
+        self.series_name = label_bytes("__name__", plan.name)
+        bucket = plan.name + "_bucket" if plan.kind is Kind.HISTOGRAM else plan.name
+        self.bucket_name = label_bytes("__name__", bucket)
+        self.sum_name = label_bytes("__name__", plan.name + "_sum")
+        self.count_name = label_bytes("__name__", plan.name + "_count")
+        self.totals = (self.sum_name, self.count_name)
+        # Groups marked in generation `gen`, how many of them were marked in the one
+        # before too, and how many were marked in the one before.
+        self.gen = self.marked = self.kept = self.before = 0
+
+    def start(self, gen: int) -> None:
+        """Called before marking groups in `gen`."""
+        if self.gen != gen:
+            self.before = self.marked if self.gen == gen - 1 else 0
+            self.gen, self.marked, self.kept = gen, 0, 0
+
+    def lost_series(self, gen: int) -> bool:
+        """Whether some group marked in `gen - 1` was not marked in `gen`."""
+        if self.gen == gen:
+            return self.kept < self.before
+        return self.gen == gen - 1 and self.marked > 0
+
+    def layout(self, point: Any) -> BucketLayout:
+        """The series layout of a histogram or summary point (shared, cached by bounds)."""
+        plan = self.plan
+        if plan.kind is Kind.HISTOGRAM:
+            bounds = point.explicit_bounds
+            if bounds is self.last_bounds and self.last_layout is not None:
+                return self.last_layout  # the SDK hands every point the same sequence
+            key = tuple(bounds)
+            series = plan.bucket_layout(key)
+        else:
+            bounds = key = tuple(q.quantile for q in point.quantile_values)
+            series = plan.quantile_layout(key)
+        layout = self.layouts.get(key)
+        if layout is None:
+            if len(self.layouts) >= 64:
+                self.layouts.clear()
+            n = len(series) - 2
+            layout = self.layouts[key] = BucketLayout(
+                (*[self.bucket_name] * n, self.sum_name, self.count_name),
+                (
+                    *[label_bytes(plan.reserved, e) for _, e in series[:n] if e is not None],
+                    b"",
+                    b"",
+                ),
+            )
+        self.last_bounds, self.last_layout = bounds, layout
+        return layout

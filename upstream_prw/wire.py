@@ -28,12 +28,9 @@ __all__ = [
 pack_double = struct.Struct("<d").pack
 
 
-def varint(n: int) -> bytes:
-    """Base-128 varint; negative int64 values take ten bytes (two's complement)."""
+def _varint(n: int) -> bytes:
     if n < 0:
         n += 1 << 64
-    if n < 0x80:
-        return bytes((n,))
     out = bytearray()
     while n >= 0x80:
         out.append((n & 0x7F) | 0x80)
@@ -42,7 +39,12 @@ def varint(n: int) -> bytes:
     return bytes(out)
 
 
-_SMALL_VARINTS = tuple(varint(i) for i in range(16384))
+_SMALL_VARINTS = tuple(_varint(i) for i in range(16384))  # lengths: most fit in two bytes
+
+
+def varint(n: int) -> bytes:
+    """Base-128 varint; negative int64 values take ten bytes (two's complement)."""
+    return _SMALL_VARINTS[n] if 0 <= n < 16384 else _varint(n)
 
 
 def length_prefixed(tag: bytes, payload: bytes) -> bytes:

@@ -17,7 +17,7 @@ from opentelemetry.sdk.metrics.export import (
 
 from upstream_prw.translate.labels import Labels, ResourceLabels, attribute_labels
 from upstream_prw.translate.model import Summary
-from upstream_prw.translate.naming import format_float, metric_name
+from upstream_prw.translate.naming import format_float, metric_name, sanitize_label_name
 from upstream_prw.translate.settings import TranslationSettings
 
 __all__ = ["Context", "Kind", "MetricPlan", "make_context", "plan_metric"]
@@ -41,6 +41,9 @@ _METADATA_TYPE = {
 }
 
 
+_RESERVED = {Kind.HISTOGRAM: "le", Kind.SUMMARY: "quantile"}
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Context:
     """The labels a resource and scope put on each of their series, split by precedence."""
@@ -59,6 +62,30 @@ class Context:
         if reserved:
             merged.pop(reserved, None)
         return tuple(sorted(merged.items()))
+
+    def layout(
+        self, keys: tuple[str, ...], reserved: str = ""
+    ) -> tuple[tuple[str, str | int], ...] | None:
+        """What `labels` returns for attributes with these keys, an index where a value goes.
+
+        Holds only while every value gives a non-empty label; None when the keys need the
+        general path (two keys that sanitise to one name, or a key that sanitises to "").
+        """
+        names = [sanitize_label_name(key) for key in keys]
+        if "" in names or len(set(names)) != len(names):
+            return None
+        merged: dict[str, str | int] = dict(self.low)
+        merged.update({name: index for index, name in enumerate(names)})
+        merged.update(self.high)
+        for name, value in self.external:
+            merged.setdefault(name, value)
+        if reserved:
+            merged.pop(reserved, None)
+        return tuple(sorted(merged.items(), key=_by_name))
+
+
+def _by_name(label: tuple[str, object]) -> str:
+    return label[0]
 
 
 def make_context(resource: ResourceLabels, scope: Labels, settings: TranslationSettings) -> Context:
@@ -87,7 +114,7 @@ class MetricPlan:
     @property
     def reserved(self) -> str:
         """The label the series set themselves, which an attribute may not override."""
-        return {Kind.HISTOGRAM: "le", Kind.SUMMARY: "quantile"}.get(self.kind, "")
+        return _RESERVED.get(self.kind, "")
 
     @property
     def metadata_type(self) -> int:

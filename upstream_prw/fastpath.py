@@ -1,0 +1,184 @@
+"""The common case, a metric at a time: every point a series of earlier exports, plain
+(no exemplars, flags or deltas) and at one timestamp.
+
+That is what the SDK hands over at every collection after the first, so the per-point work
+here is kept to what cannot be done in C (`map`, `itemgetter`, comprehensions): finding each
+point's group, packing its values, appending its series to its shard. Anything else goes to
+the general loop in `encode.py`; both produce the same bytes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from itertools import accumulate
+from operator import attrgetter, itemgetter
+from typing import Any
+
+from upstream_prw.groups import BucketGroup, BucketLayout, PlanState
+from upstream_prw.shards import Shards
+from upstream_prw.translate.points import histogram_values
+from upstream_prw.wire import pack_double, varint
+
+__all__ = ["bucket_entries", "encode_histograms", "encode_numbers", "histogram_doubles"]
+
+
+def histogram_doubles(point: Any, bounds: int, flags: bool) -> list[bytes]:
+    """`histogram_values(point)`, packed: cumulative buckets, `+Inf`, `_sum`, `_count`.
+
+    `flags`: whether points of this kind have `flags` (the SDK's do not; asking costs).
+    """
+    counts = point.bucket_counts
+    if len(counts) < bounds or (flags and point.flags & 1):
+        return list(map(pack_double, histogram_values(point)))
+    count = pack_double(point.count)
+    return [*map(pack_double, accumulate(counts[:bounds])), count, pack_double(point.sum), count]
+
+
+def bucket_entries(
+    group: BucketGroup,
+    layout: BucketLayout,
+    after: bytes,
+    values: Iterable[bytes],
+    sample_len: int,
+    tail: bytes,
+) -> bytes:
+    """The bucket (or quantile), `_sum` and `_count` series of one point, joined once."""
+    between = group.between
+    labels_len = len(group.before) + len(between) + len(after) - 3
+    parts = layout.template(group.before, labels_len, sample_len)[:]
+    n = layout.rows
+    parts[1::6] = [between] * n
+    parts[3::6] = [after] * n
+    parts[4::6] = values
+    parts[5::6] = [tail] * n
+    return b"".join(parts)
+
+
+_ATTRIBUTES = attrgetter("attributes")
+_EXEMPLARS = attrgetter("exemplars")
+_PREFIX = attrgetter("prefix")
+_SEEN = attrgetter("seen")
+_SHADOWED = attrgetter("shadowed_by")
+_TIME = attrgetter("time_unix_nano")
+_VALUE = attrgetter("value")
+
+
+def known_groups(state: PlanState, points: Any, gen: int) -> list[Any] | None:
+    """The groups of a metric's points when each is a series of an earlier export, plain
+    (no exemplars, flags or delta folding) and once only, all at one timestamp: the common
+    case, checked a metric at a time with the per-point work in C. None when any point
+    needs the general path; nothing has been changed then."""
+    first = points[0]
+    if len(state.groups) < len(points) or state.plan.delta or state.gen == gen:
+        return None  # new series; or a metric seen twice in one export, which may repeat some
+    if hasattr(first, "flags"):
+        return None
+    if hasattr(first, "exemplars") and any(map(_EXEMPLARS, points)):
+        return None
+    if list(map(_TIME, points)).count(first.time_unix_nano) != len(points):
+        return None
+    try:
+        keys = [(*a, *a.values()) for a in map(_ATTRIBUTES, points)]
+        groups: list[Any] = list(map(state.groups.get, keys))
+    except TypeError:  # unhashable attribute values
+        return None
+    if None in groups or any(map(_SHADOWED, groups)):
+        return None
+    if groups != state.last_groups:  # the same groups in the same order need no more checks
+        if len(set(groups)) != len(groups):
+            return None
+        state.last_groups = groups
+        state.batches = None
+    seen = list(map(_SEEN, groups))
+    state.start(gen)
+    state.marked += len(groups)
+    state.kept += seen.count(gen - 1)
+    for group in groups:
+        group.seen = gen
+    return groups
+
+
+def encode_numbers(state: PlanState, points: Any, gen: int, shards: Shards) -> int | None:
+    """A gauge's or counter's points when `known_groups` applies; their timestamp, or None."""
+    groups = known_groups(state, points, gen)
+    if groups is None:
+        return None
+    ts: int = points[0].time_unix_nano // 1_000_000
+    tail = b"\x10" + varint(ts)
+    sample_len = 9 + len(tail)
+    batches = state.batches
+    if batches is None or batches[0] != sample_len:
+        batches = state.batches = (sample_len, _number_batches(groups, sample_len))
+    values = list(map(pack_double, map(_VALUE, points)))
+    value_len = sample_len - 1
+    parts, sizes, counts, bounds = shards.parts, shards.sizes, shards.counts, shards.bounds
+    for shard, pick, prefixes, labels_len in batches[1]:
+        n = len(prefixes)
+        size = labels_len + n * value_len
+        if sizes[shard] + size > bounds[shard]:  # one at a time, making room as they go
+            for prefix, value in zip(prefixes, pick(values), strict=True):
+                shards.add(shard, len(prefix) + value_len, 1, (prefix, value, tail))
+            continue
+        entries = [tail] * (3 * n)
+        entries[0::3] = prefixes
+        entries[1::3] = pick(values)
+        parts[shard] += entries
+        sizes[shard] += size
+        counts[shard] += n
+    return ts
+
+
+def _number_batches(
+    groups: list[Any], sample_len: int
+) -> list[tuple[int, Any, tuple[bytes, ...], int]]:
+    """Per shard: which of the points go there, their prefixes, and the prefixes' length."""
+    by_shard: dict[int, list[int]] = {}
+    for index, group in enumerate(groups):
+        by_shard.setdefault(group.shard, []).append(index)
+    batches = []
+    for shard, indexes in by_shard.items():
+        prefixes = tuple(groups[i].prefix_for(sample_len) for i in indexes)
+        pick = _picker(indexes)
+        batches.append((shard, pick, prefixes, sum(map(len, prefixes))))
+    return batches
+
+
+def _picker(indexes: list[int]) -> Callable[[list[bytes]], tuple[bytes, ...]]:
+    """Selects these positions of a list, as a tuple (itemgetter, even for one position)."""
+    if len(indexes) == 1:
+        (index,) = indexes
+        return lambda values: (values[index],)
+    return itemgetter(*indexes)
+
+
+def encode_histograms(state: PlanState, points: Any, gen: int, shards: Shards) -> int | None:
+    """An explicit-bucket histogram's points when `known_groups` applies; their timestamp,
+    or None."""
+    groups = known_groups(state, points, gen)
+    if groups is None:
+        return None
+    ts: int = points[0].time_unix_nano // 1_000_000
+    tail = b"\x10" + varint(ts)
+    sample_len = 9 + len(tail)
+    parts, sizes, counts, bounds = shards.parts, shards.sizes, shards.counts, shards.bounds
+    last_bounds: Any = None
+    layout = state.layout(points[0])
+    group: BucketGroup
+    for point, group in zip(points, groups, strict=True):
+        explicit = point.explicit_bounds
+        if explicit is not last_bounds:
+            last_bounds, layout = explicit, state.layout(point)
+        group.layout = layout
+        after = group.after
+        if after[-2] != sample_len:
+            after = group.after_for(sample_len)
+        values = histogram_doubles(point, len(explicit), False)
+        entries = bucket_entries(group, layout, after, values, sample_len, tail)
+        shard = group.shard
+        size = len(entries)
+        if sizes[shard] + size > bounds[shard]:
+            shards.make_room(shard, size)
+        parts[shard].append(entries)
+        sizes[shard] += size
+        counts[shard] += layout.rows
+    return ts
