@@ -163,22 +163,41 @@ def encode_histograms(state: PlanState, points: Any, gen: int, shards: Shards) -
     parts, sizes, counts, bounds = shards.parts, shards.sizes, shards.counts, shards.bounds
     last_bounds: Any = None
     layout = state.layout(points[0])
+    tails = [tail] * layout.rows
     group: BucketGroup
     for point, group in zip(points, groups, strict=True):
         explicit = point.explicit_bounds
         if explicit is not last_bounds:
             last_bounds, layout = explicit, state.layout(point)
+            tails = [tail] * layout.rows
         group.layout = layout
         after = group.after
         if after[-2] != sample_len:
             after = group.after_for(sample_len)
-        values = histogram_doubles(point, len(explicit), False)
-        entries = bucket_entries(group, layout, after, values, sample_len, tail)
+        # bucket_entries(group, layout, after, histogram_doubles(...), ...), written out here:
+        # this loop runs once per histogram point.
+        n = len(explicit)
+        bucket_counts = point.bucket_counts
+        if len(bucket_counts) < n:
+            values = list(map(pack_double, histogram_values(point)))
+        else:
+            count = pack_double(point.count)
+            values = [*map(pack_double, accumulate(bucket_counts[:n])), count]
+            values += (pack_double(point.sum), count)
+        before, between = group.before, group.between
+        entries = layout.template(before, len(before) + len(between) + len(after) - 3, sample_len)[
+            :
+        ]
+        entries[1::6] = [between] * len(tails)
+        entries[3::6] = [after] * len(tails)
+        entries[4::6] = values
+        entries[5::6] = tails
+        joined = b"".join(entries)
         shard = group.shard
-        size = len(entries)
+        size = len(joined)
         if sizes[shard] + size > bounds[shard]:
             shards.make_room(shard, size)
-        parts[shard].append(entries)
+        parts[shard].append(joined)
         sizes[shard] += size
-        counts[shard] += layout.rows
+        counts[shard] += len(tails)
     return ts
