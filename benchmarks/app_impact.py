@@ -3,11 +3,11 @@
     python benchmarks/app_impact.py            # 10k and 100k points (a few minutes)
     python benchmarks/app_impact.py --quick    # 10k points, shorter phases
 
-An application thread sleeps 1 ms in a loop and records how late each wake-up is. First
-while nothing else runs (idle), then while the main thread runs `export()` and
-`force_flush()` back to back for several seconds on the deterministic workload, sending to
-a receiver in another process that answers 204 at once. Lateness past 1 ms is time the
-thread waited for the GIL (or the CPU).
+An application thread sleeps 1 ms in a loop and records how late each wake-up is: while
+nothing else runs (idle), during the first export (cold: caches empty), then while the main
+thread runs `export()` and `force_flush()` back to back for several seconds on the
+deterministic workload, sending to a receiver in another process that answers 204 at once.
+Lateness past 1 ms is time the thread waited for the GIL (or the CPU).
 
 Each exporter is measured in a fresh process, so heaps and caches do not carry over:
 ours with its default settings (queue on), and the contrib exporter with
@@ -95,16 +95,16 @@ def child(which: str, points: int, seconds: float) -> dict[str, Any]:
     out: dict[str, Any] = {}
     with ReceiverProcess() as rx:
         exporter = _new_exporter(which, rx.url)
+        sleeper = Sleeper()
+        sleeper.start()
+        out["idle"] = sleeper.record(seconds=min(seconds, 3.0))
         gc.collect()
         reset_peak_rss()
         before = rss()
         start = time.perf_counter()
-        _export(exporter, data[0])
+        out["cold"] = sleeper.record(action=lambda: _export(exporter, data[0]))
         out["cold_s"] = time.perf_counter() - start
         out["rss_cold"] = peak_rss() - before
-        sleeper = Sleeper()
-        sleeper.start()
-        out["idle"] = sleeper.record(seconds=min(seconds, 3.0))
         times: list[float] = []
 
         def back_to_back() -> None:
@@ -147,17 +147,18 @@ def _print(points: int, results: dict[str, dict[str, Any]]) -> None:
     print()
     print(f"{points:,} points: application thread lateness (ms) and export cost")
     print(
-        f"  {'':36} {'exporting: p50':>14} {'p99':>6} {'max':>6}   {'idle: p50':>9} {'p99':>5} "
-        f"{'max':>5}   {'export ms':>9} {'exports':>7}   {'RSS+ cold':>9} {'RSS+ run':>8} "
-        f"{'traced':>7}"
+        f"  {'':36} {'exporting: p50':>14} {'p99':>6} {'max':>6}   {'cold: p99':>9} {'max':>6}   "
+        f"{'idle: p50':>9} {'p99':>5} {'max':>5}   {'export ms':>9} {'exports':>7}   "
+        f"{'RSS+ cold':>9} {'RSS+ run':>8} {'traced':>7}"
     )
     for label, r in results.items():
-        busy, idle = _quantiles(r["busy"]), _quantiles(r["idle"])
+        busy, cold, idle = _quantiles(r["busy"]), _quantiles(r["cold"]), _quantiles(r["idle"])
         export_ms = statistics.median(r["export_s"]) * 1e3
         memory = (r["rss_cold"] / MiB, r["rss_steady"] / MiB, r["traced_cold"] / MiB)
         print(
-            f"  {label:36} {busy[0]:>14.1f} {busy[1]:>6.1f} {busy[2]:>6.1f}   {idle[0]:>9.2f} "
-            f"{idle[1]:>5.2f} {idle[2]:>5.2f}   {export_ms:>9.1f} {len(r['export_s']):>7}   "
+            f"  {label:36} {busy[0]:>14.1f} {busy[1]:>6.1f} {busy[2]:>6.1f}   {cold[1]:>9.1f} "
+            f"{cold[2]:>6.1f}   {idle[0]:>9.2f} {idle[1]:>5.2f} {idle[2]:>5.2f}   "
+            f"{export_ms:>9.1f} {len(r['export_s']):>7}   "
             f"{memory[0]:>8.0f}M {memory[1]:>7.0f}M {memory[2]:>6.0f}M"
         )
     ours = results.get(OURS, {})

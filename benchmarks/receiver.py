@@ -13,13 +13,13 @@ the sink decompresses nothing and leaves the CPU to the sender.
 from __future__ import annotations
 
 import json
+import socket
+import socketserver
 import subprocess
 import sys
 import threading
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
 
 __all__ = ["ReceiverProcess"]
 
@@ -54,14 +54,47 @@ def _raw_size(body: bytes) -> int:
     return 0
 
 
+_NO_CONTENT = b"HTTP/1.1 204 No Content\r\nContent-Length: 0\r\n\r\n"
+
+
 def _serve(port: int) -> None:
+    """HTTP/1.1 with keep-alive, parsed by hand: the sink answers in tens of microseconds,
+    as a real backend would, instead of the hundreds http.server spends per request."""
     counts = _Counts()
 
-    class Handler(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"  # keep-alive: senders with a session reuse connections
+    class Handler(socketserver.BaseRequestHandler):
+        def handle(self) -> None:
+            sock: socket.socket = self.request
+            buffer = b""
+            while True:
+                while b"\r\n\r\n" not in buffer:
+                    chunk = sock.recv(1 << 16)
+                    if not chunk:
+                        return
+                    buffer += chunk
+                head, _, buffer = buffer.partition(b"\r\n\r\n")
+                lines = head.decode("latin-1").split("\r\n")
+                method, path, _ = lines[0].split(" ", 2)
+                headers = dict(line.split(": ", 1) for line in lines[1:] if ": " in line)
+                length = int({k.lower(): v for k, v in headers.items()}.get("content-length", 0))
+                chunks = [buffer]
+                have = len(buffer)
+                while have < length:
+                    chunk = sock.recv(max(1 << 16, length - have))
+                    if not chunk:
+                        return
+                    chunks.append(chunk)
+                    have += len(chunk)
+                data = b"".join(chunks)
+                body, buffer = data[:length], data[length:]
+                if method == "POST":
+                    self._count(body)
+                    sock.sendall(_NO_CONTENT)
+                else:
+                    sock.sendall(self._stats(path))
 
-        def do_POST(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        @staticmethod
+        def _count(body: bytes) -> None:
             raw = _raw_size(body)
             with counts.lock:
                 counts.requests += 1
@@ -69,25 +102,21 @@ def _serve(port: int) -> None:
                 counts.max_bytes = max(counts.max_bytes, len(body))
                 counts.raw += raw
                 counts.max_raw = max(counts.max_raw, raw)
-            self.send_response(204)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
 
-        def do_GET(self) -> None:
-            if self.path == "/reset":
+        @staticmethod
+        def _stats(path: str) -> bytes:
+            if path == "/reset":
                 with counts.lock:
                     counts.reset()
             payload = json.dumps(counts.as_dict()).encode()
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(payload)))
-            self.end_headers()
-            self.wfile.write(payload)
+            head = f"HTTP/1.1 200 OK\r\nContent-Length: {len(payload)}\r\n\r\n"
+            return head.encode() + payload
 
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
+    class Server(socketserver.ThreadingTCPServer):
+        daemon_threads = True
+        allow_reuse_address = True
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    server.daemon_threads = True
+    server = Server(("127.0.0.1", port), Handler)
     print(server.server_address[1], flush=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     sys.stdin.read()  # the parent closes our stdin (or dies): time to go

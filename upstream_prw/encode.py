@@ -1,66 +1,39 @@
 """Translate and encode one export into bounded, sharded, compressed requests.
 
-The hot path: a dictionary lookup per point finds the point's cached label encodings, and
-each series is a few byte strings appended to its shard's list. Requests are compressed and
-handed on as soon as a shard's batch is full, so memory stays bounded and no single C call
-runs for long (compression releases the GIL).
+Each point's series are encoded once, when first seen, and kept (`groups.py`); later
+exports look them up and append them with the new values to their shard, a metric at a time
+where they can (`fastpath.py`), a point at a time where they must (`general.py`). Requests
+are compressed as they fill and handed on when full (`shards.py`), so memory stays bounded
+and no single C call runs for long. Here: the export as a whole, new series, `target_info`,
+stale markers, metadata, and forgetting what has gone idle.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import cramjam
 
 from upstream_prw.batch import EncodedRequest
-from upstream_prw.fastpath import (
-    bucket_entries,
-    encode_histograms,
-    encode_numbers,
-    histogram_doubles,
-)
-from upstream_prw.groups import (
-    BucketGroup,
-    BucketLayout,
-    Group,
-    PlanState,
-    SeriesGroup,
-    shard_of,
-)
+from upstream_prw.entries import stale_entries
+from upstream_prw.fastpath import encode_histograms, encode_numbers
+from upstream_prw.general import encode_points
+from upstream_prw.groups import BucketGroup, Group, PlanState, SeriesGroup, shard_of
 from upstream_prw.shards import Shards
 from upstream_prw.templates import Templates, general_runs
-from upstream_prw.translate.delta import fold_delta
 from upstream_prw.translate.labels import ResourceLabels
-from upstream_prw.translate.model import STALE_NAN, Dropped
-from upstream_prw.translate.native import UntranslatableError
+from upstream_prw.translate.model import Dropped
 from upstream_prw.translate.plan import Kind, MetricPlan
-from upstream_prw.translate.points import (
-    bucket_index,
-    exemplar_out,
-    histogram_values,
-    native_histogram,
-    summary_values,
-)
 from upstream_prw.translate.series import series_labels, target_info_name
 from upstream_prw.translate.settings import TranslationSettings
-from upstream_prw.translate.walk import PlanCache, attributes_key
-from upstream_prw.wire import (
-    histogram_bytes,
-    labels_bytes,
-    length_prefixed,
-    metadata_bytes,
-    pack_double,
-    timeseries_bytes,
-    varint,
-)
+from upstream_prw.translate.walk import PlanCache
+from upstream_prw.wire import labels_bytes, metadata_bytes, pack_double, varint
 
 __all__ = ["EncodeReport", "MetricsEncoder"]
 
 Emit = Callable[[EncodedRequest], None]
-_STALE = pack_double(STALE_NAN)
-_NO_LAYOUT = BucketLayout((), ())
 
 
 @dataclass(slots=True)
@@ -154,7 +127,7 @@ class MetricsEncoder:
         for state in self._states.values():
             for group in state.groups.values():
                 if group.seen == gen and not group.shadowed_by:
-                    self._stale_group(state, group, ts, shards, report)
+                    self._stale_group(group, ts, shards, report)
         self._stale_info(gen, ts, shards, report)
         shards.flush_all()
         self._states.clear()
@@ -173,10 +146,8 @@ class MetricsEncoder:
         report: EncodeReport,
     ) -> int | None:
         """Encode one metric's points; return the latest timestamp among them."""
-        plan = state.plan
-        kind = plan.kind
-        single = kind is Kind.GAUGE or kind is Kind.COUNTER
-        if single:
+        kind = state.plan.kind
+        if kind is Kind.GAUGE or kind is Kind.COUNTER:
             ts = encode_numbers(state, points, gen, shards)
         elif kind is Kind.HISTOGRAM:
             ts = encode_histograms(state, points, gen, shards)
@@ -185,109 +156,7 @@ class MetricsEncoder:
         if ts is not None:
             report.points += len(points)
             return ts
-        delta = plan.delta
-        groups = state.groups
-        parts, sizes, counts, bounds = shards.parts, shards.sizes, shards.counts, shards.bounds
-        check_flags = hasattr(points[0], "flags")
-        check_exemplars = hasattr(points[0], "exemplars")
-        state.start(gen)
-        previous = gen - 1
-        duplicates = fresh = skipped = 0  # counted where rare, so the common path counts nothing
-        last_bounds: Any = None
-        layout = _NO_LAYOUT
-        last_time = -1
-        tail = b""
-        sample_len = 0
-        ts = None
-        latest: int | None = None
-        for point in points:
-            time = point.time_unix_nano
-            if time != last_time:
-                last_time = time
-                ts = time // 1_000_000
-                latest = ts if latest is None else max(latest, ts)
-                tail = b"\x10" + varint(ts)
-                sample_len = 9 + len(tail)
-                value_len = sample_len - 1  # the double and the timestamp
-            attributes = point.attributes
-            try:
-                key: Any = (*attributes, *attributes.values())
-                group = groups.get(key)
-            except TypeError:  # unhashable attribute values (sequences), or no attributes
-                key = attributes_key(attributes)
-                group = groups.get(key)
-            if group is None:
-                group = self._new_group(state, key, point, sample_len)
-                fresh += 1
-            elif group.seen != previous:
-                if group.seen == gen:
-                    duplicates += 1
-                    report.dropped.append(
-                        Dropped(plan.otel_name, "more than one point for the same series")
-                    )
-                    continue
-                fresh += 1  # back after missing an export
-            group.seen = gen
-            if group.shadowed_by:
-                skipped += 1
-                report.dropped.append(
-                    Dropped(
-                        plan.otel_name, f"its series are already produced by {group.shadowed_by}"
-                    )
-                )
-                continue
-            if delta:
-                group.delta, point = fold_delta(group.delta, point)
-            if check_exemplars and point.exemplars:
-                self._encode_with_exemplars(state, group, point, ts or 0, shards)
-            elif single:
-                prefix = group.prefix  # type: ignore[attr-defined]
-                if prefix[-2] != sample_len:
-                    prefix = group.prefix_for(sample_len)  # type: ignore[attr-defined]
-                shard = group.shard
-                size = len(prefix) + value_len
-                if sizes[shard] + size > bounds[shard]:
-                    shards.make_room(shard, size)
-                value = _STALE if check_flags and point.flags & 1 else pack_double(point.value)
-                parts[shard] += (prefix, value, tail)
-                sizes[shard] += size
-                counts[shard] += 1
-            elif kind is Kind.NATIVE:
-                try:
-                    histogram = histogram_bytes(native_histogram(point, ts or 0))
-                except UntranslatableError as exc:
-                    report.dropped.append(Dropped(plan.otel_name, str(exc)))
-                    skipped += 1
-                    continue
-                entry = length_prefixed(b"\x0a", group.labels + histogram)  # type: ignore[attr-defined]
-                shards.add(group.shard, len(entry), 1, (entry,))
-            else:
-                bucket_group: BucketGroup = group  # type: ignore[assignment]
-                if kind is Kind.HISTOGRAM:
-                    explicit = point.explicit_bounds
-                    if explicit is not last_bounds:
-                        last_bounds, layout = explicit, state.layout(point)
-                    bucket_group.layout = layout
-                    values: Iterable[bytes] = histogram_doubles(point, len(explicit), check_flags)
-                else:
-                    layout = bucket_group.layout = state.layout(point)
-                    values = map(pack_double, summary_values(point))
-                after = bucket_group.after
-                if after[-2] != sample_len:
-                    after = bucket_group.after_for(sample_len)
-                entries = bucket_entries(bucket_group, layout, after, values, sample_len, tail)
-                shard = group.shard
-                size = len(entries)
-                if sizes[shard] + size > bounds[shard]:
-                    shards.make_room(shard, size)
-                parts[shard].append(entries)
-                sizes[shard] += size
-                counts[shard] += layout.rows
-        marked = len(points) - duplicates
-        state.marked += marked
-        state.kept += marked - fresh
-        report.points += marked - skipped
-        return latest
+        return encode_points(state, points, gen, shards, report, self._new_group)
 
     # -- cold paths ---------------------------------------------------------------------
 
@@ -324,36 +193,6 @@ class MetricsEncoder:
         state.groups[key] = group
         return group
 
-    def _encode_with_exemplars(
-        self, state: PlanState, group: Any, point: Any, ts: int, shards: Shards
-    ) -> None:
-        """The general form for points carrying exemplars (rare: sampled traces only)."""
-        plan = state.plan
-        stale = bool(getattr(point, "flags", 0) & 1)
-        exemplars = [exemplar_out(e) for e in point.exemplars]
-        if plan.kind in (Kind.HISTOGRAM, Kind.SUMMARY):
-            layout = group.layout = state.layout(point)
-            values = (
-                histogram_values(point) if plan.kind is Kind.HISTOGRAM else summary_values(point)
-            )
-            bodies = [group.body(n, x) for n, x in zip(layout.names, layout.extras, strict=True)]
-            attached: dict[int, list[Any]] = {}
-            if plan.kind is Kind.HISTOGRAM:
-                for exemplar in exemplars:
-                    index = bucket_index(point.explicit_bounds, exemplar.value)
-                    attached.setdefault(index, []).append(exemplar)
-            entries = [
-                timeseries_bytes(body, [(value, ts)], exemplars=attached.get(i, ()))
-                for i, (body, value) in enumerate(zip(bodies, values, strict=True))
-            ]
-        elif plan.kind is Kind.NATIVE:
-            histogram = native_histogram(point, ts)
-            entries = [timeseries_bytes(group.labels, histograms=[histogram], exemplars=exemplars)]
-        else:
-            value = STALE_NAN if stale else float(point.value)
-            entries = [timeseries_bytes(group.labels, [(value, ts)], exemplars=exemplars)]
-        shards.add(group.shard, sum(map(len, entries)), len(entries), entries)
-
     def _encode_target_info(
         self, resource_ts: dict[ResourceLabels, int], gen: int, shards: Shards
     ) -> None:
@@ -384,37 +223,19 @@ class MetricsEncoder:
             if state.lost_series(gen):  # else every series it had is still there
                 for group in state.groups.values():
                     if group.seen == gen - 1 and not group.shadowed_by:
-                        self._stale_group(state, group, ts, shards, report)
+                        self._stale_group(group, ts, shards, report)
         self._stale_info(gen - 1, ts, shards, report)
 
     def _stale_info(self, seen: int, ts: int, shards: Shards, report: EncodeReport) -> None:
         for group in self._info.values():
             if group.seen == seen:
-                self._stale_series(group, ts, shards, report)
-
-    def _stale_group(
-        self, state: PlanState, group: Group, ts: int, shards: Shards, report: EncodeReport
-    ) -> None:
-        if isinstance(group, SeriesGroup):
-            # A native series goes stale through a float sample carrying the stale NaN.
-            self._stale_series(group, ts, shards, report)
-            return
-        assert isinstance(group, BucketGroup)
-        tail = b"\x10" + varint(ts)
-        sample_len = 9 + len(tail)
-        layout = group.layout or _NO_LAYOUT
-        rows = layout.rows
-        after = group.after_for(sample_len)
-        entries = bucket_entries(group, layout, after, [_STALE] * rows, sample_len, tail)
-        shards.add(group.shard, len(entries), rows, (entries,))
-        report.stale_markers += rows
+                self._stale_group(group, ts, shards, report)
 
     @staticmethod
-    def _stale_series(group: SeriesGroup, ts: int, shards: Shards, report: EncodeReport) -> None:
-        tail = b"\x10" + varint(ts)
-        prefix = group.prefix_for(9 + len(tail))
-        shards.add(group.shard, len(prefix) + 8 + len(tail), 1, (prefix, _STALE, tail))
-        report.stale_markers += 1
+    def _stale_group(group: Group, ts: int, shards: Shards, report: EncodeReport) -> None:
+        entries, series = stale_entries(group, ts)
+        shards.add(group.shard, len(entries), series, (entries,))
+        report.stale_markers += series
 
     def _emit_metadata(self, entries: list[bytes], emit: Emit, report: EncodeReport) -> None:
         """Metadata goes in requests of its own, as Prometheus sends it."""

@@ -9,49 +9,17 @@ the general loop in `encode.py`; both produce the same bytes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from itertools import accumulate
 from operator import attrgetter, itemgetter
 from typing import Any
 
-from upstream_prw.groups import BucketGroup, BucketLayout, PlanState
+from upstream_prw.groups import BucketGroup, PlanState
 from upstream_prw.shards import Shards
 from upstream_prw.translate.points import histogram_values
 from upstream_prw.wire import pack_double, varint
 
-__all__ = ["bucket_entries", "encode_histograms", "encode_numbers", "histogram_doubles"]
-
-
-def histogram_doubles(point: Any, bounds: int, flags: bool) -> list[bytes]:
-    """`histogram_values(point)`, packed: cumulative buckets, `+Inf`, `_sum`, `_count`.
-
-    `flags`: whether points of this kind have `flags` (the SDK's do not; asking costs).
-    """
-    counts = point.bucket_counts
-    if len(counts) < bounds or (flags and point.flags & 1):
-        return list(map(pack_double, histogram_values(point)))
-    count = pack_double(point.count)
-    return [*map(pack_double, accumulate(counts[:bounds])), count, pack_double(point.sum), count]
-
-
-def bucket_entries(
-    group: BucketGroup,
-    layout: BucketLayout,
-    after: bytes,
-    values: Iterable[bytes],
-    sample_len: int,
-    tail: bytes,
-) -> bytes:
-    """The bucket (or quantile), `_sum` and `_count` series of one point, joined once."""
-    between = group.between
-    labels_len = len(group.before) + len(between) + len(after) - 3
-    parts = layout.template(group.before, labels_len, sample_len)[:]
-    n = layout.rows
-    parts[1::6] = [between] * n
-    parts[3::6] = [after] * n
-    parts[4::6] = values
-    parts[5::6] = [tail] * n
-    return b"".join(parts)
+__all__ = ["encode_histograms", "encode_numbers"]
 
 
 _ATTRIBUTES = attrgetter("attributes")
@@ -63,7 +31,7 @@ _TIME = attrgetter("time_unix_nano")
 _VALUE = attrgetter("value")
 
 
-def known_groups(state: PlanState, points: Any, gen: int) -> list[Any] | None:
+def _known_groups(state: PlanState, points: Any, gen: int) -> list[Any] | None:
     """The groups of a metric's points when each is a series of an earlier export, plain
     (no exemplars, flags or delta folding) and once only, all at one timestamp: the common
     case, checked a metric at a time with the per-point work in C. None when any point
@@ -99,8 +67,8 @@ def known_groups(state: PlanState, points: Any, gen: int) -> list[Any] | None:
 
 
 def encode_numbers(state: PlanState, points: Any, gen: int, shards: Shards) -> int | None:
-    """A gauge's or counter's points when `known_groups` applies; their timestamp, or None."""
-    groups = known_groups(state, points, gen)
+    """A gauge's or counter's points when `_known_groups` applies; their timestamp, or None."""
+    groups = _known_groups(state, points, gen)
     if groups is None:
         return None
     ts: int = points[0].time_unix_nano // 1_000_000
@@ -152,9 +120,9 @@ def _picker(indexes: list[int]) -> Callable[[list[bytes]], tuple[bytes, ...]]:
 
 
 def encode_histograms(state: PlanState, points: Any, gen: int, shards: Shards) -> int | None:
-    """An explicit-bucket histogram's points when `known_groups` applies; their timestamp,
+    """An explicit-bucket histogram's points when `_known_groups` applies; their timestamp,
     or None."""
-    groups = known_groups(state, points, gen)
+    groups = _known_groups(state, points, gen)
     if groups is None:
         return None
     ts: int = points[0].time_unix_nano // 1_000_000
@@ -163,22 +131,41 @@ def encode_histograms(state: PlanState, points: Any, gen: int, shards: Shards) -
     parts, sizes, counts, bounds = shards.parts, shards.sizes, shards.counts, shards.bounds
     last_bounds: Any = None
     layout = state.layout(points[0])
+    tails = [tail] * layout.rows
     group: BucketGroup
     for point, group in zip(points, groups, strict=True):
         explicit = point.explicit_bounds
         if explicit is not last_bounds:
             last_bounds, layout = explicit, state.layout(point)
+            tails = [tail] * layout.rows
         group.layout = layout
         after = group.after
         if after[-2] != sample_len:
             after = group.after_for(sample_len)
-        values = histogram_doubles(point, len(explicit), False)
-        entries = bucket_entries(group, layout, after, values, sample_len, tail)
+        # entries.bucket_entries(group, ..., entries.histogram_doubles(...), ...) written out
+        # here: this loop runs once per histogram point.
+        n = len(explicit)
+        bucket_counts = point.bucket_counts
+        if len(bucket_counts) < n:
+            values = list(map(pack_double, histogram_values(point)))
+        else:
+            count = pack_double(point.count)
+            values = [*map(pack_double, accumulate(bucket_counts[:n])), count]
+            values += (pack_double(point.sum), count)
+        before, between = group.before, group.between
+        entries = layout.template(before, len(before) + len(between) + len(after) - 3, sample_len)[
+            :
+        ]
+        entries[1::6] = [between] * len(tails)
+        entries[3::6] = [after] * len(tails)
+        entries[4::6] = values
+        entries[5::6] = tails
+        joined = b"".join(entries)
         shard = group.shard
-        size = len(entries)
+        size = len(joined)
         if sizes[shard] + size > bounds[shard]:
             shards.make_room(shard, size)
-        parts[shard].append(entries)
+        parts[shard].append(joined)
         sizes[shard] += size
-        counts[shard] += layout.rows
+        counts[shard] += len(tails)
     return ts

@@ -21,6 +21,7 @@ __all__ = [
     "length_prefixed",
     "metadata_bytes",
     "pack_double",
+    "sample_bytes",
     "timeseries_bytes",
     "varint",
 ]
