@@ -4,7 +4,7 @@
 That is what the SDK hands over at every collection after the first, so the per-point work
 here is kept to what cannot be done in C (`map`, `itemgetter`, comprehensions): finding each
 point's group, packing its values, appending its series to its shard. Anything else goes to
-the general loop in `encode.py`; both produce the same bytes.
+the general loop in `general.py`; both produce the same bytes.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ __all__ = ["encode_histograms", "encode_numbers"]
 
 _ATTRIBUTES = attrgetter("attributes")
 _EXEMPLARS = attrgetter("exemplars")
-_PREFIX = attrgetter("prefix")
 _SEEN = attrgetter("seen")
 _SHADOWED = attrgetter("shadowed_by")
 _TIME = attrgetter("time_unix_nano")
@@ -153,9 +152,8 @@ def encode_histograms(state: PlanState, points: Any, gen: int, shards: Shards) -
             values = [*map(pack_double, accumulate(bucket_counts[:n])), count]
             values += (pack_double(point.sum), count)
         before, between = group.before, group.between
-        entries = layout.template(before, len(before) + len(between) + len(after) - 3, sample_len)[
-            :
-        ]
+        labels_len = len(before) + len(between) + len(after) - 3
+        entries = layout.template(before, labels_len, sample_len)[:]
         entries[1::6] = [between] * len(tails)
         entries[3::6] = [after] * len(tails)
         entries[4::6] = values

@@ -46,8 +46,7 @@ def labels_of(prefix: bytes) -> bytes:
 
 
 class Group:
-    """The bookkeeping shared by every kind of group (subclasses set it all themselves:
-    a new group costs one call less, and a cold export makes one per point)."""
+    """The bookkeeping shared by every kind of group."""
 
     __slots__ = ("delta", "origin", "seen", "shadowed_by", "shard")
 
@@ -65,13 +64,7 @@ class SeriesGroup(Group):
     __slots__ = ("prefix",)
 
     def __init__(self, shard: int, origin: str, labels: bytes, sample_len: int) -> None:
-        self.shard, self.origin, self.seen, self.delta, self.shadowed_by = (
-            shard,
-            origin,
-            0,
-            None,
-            "",
-        )
+        Group.__init__(self, shard, origin)
         self.prefix = series_prefix(labels, sample_len)
 
     @property
@@ -97,13 +90,7 @@ class BucketGroup(Group):
     __slots__ = ("after", "before", "between", "layout")
 
     def __init__(self, shard: int, origin: str, segments: Sequence[bytes], sample_len: int) -> None:
-        self.shard, self.origin, self.seen, self.delta, self.shadowed_by = (
-            shard,
-            origin,
-            0,
-            None,
-            "",
-        )
+        Group.__init__(self, shard, origin)
         self.before, self.between, after = segments
         self.after = after + _SAMPLE_HEADERS[sample_len]
         self.layout: BucketLayout | None = None
