@@ -58,6 +58,7 @@ def _known_groups(state: PlanState, points: Any, gen: int) -> list[Any] | None:
         state.batches = None
     seen = list(map(_SEEN, groups))
     state.start(gen)
+    state.fast_ms = (gen, first.time_unix_nano // 1_000_000)
     state.marked += len(groups)
     state.kept += seen.count(gen - 1)
     for group in groups:

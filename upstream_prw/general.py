@@ -15,6 +15,7 @@ from upstream_prw.translate.model import Dropped
 from upstream_prw.translate.native import UntranslatableError
 from upstream_prw.translate.plan import Kind
 from upstream_prw.translate.points import native_histogram, summary_values
+from upstream_prw.translate.series import NOT_LATER
 from upstream_prw.translate.walk import attributes_key
 from upstream_prw.wire import histogram_bytes, length_prefixed, pack_double, varint
 
@@ -78,14 +79,16 @@ def encode_points(
             group = new_group(state, key, point, sample_len)
             fresh += 1
         elif group.seen != previous:
-            if group.seen == gen:
+            if group.seen == gen:  # another point of a series already sent in this export
                 duplicates += 1
-                report.dropped.append(
-                    Dropped(plan.otel_name, "more than one point for the same series")
-                )
-                continue
-            fresh += 1  # back after missing an export
+                if ts is None or ts <= state.sent_ms(group):
+                    skipped += 1
+                    report.dropped.append(Dropped(plan.otel_name, NOT_LATER))
+                    continue
+            else:
+                fresh += 1  # back after missing an export
         group.seen = gen
+        group.last_gen, group.last_ms = gen, ts or 0
         if group.shadowed_by:
             skipped += 1
             report.dropped.append(
@@ -143,5 +146,5 @@ def encode_points(
     marked = len(points) - duplicates
     state.marked += marked
     state.kept += marked - fresh
-    report.points += marked - skipped
+    report.points += len(points) - skipped
     return latest

@@ -48,12 +48,15 @@ def labels_of(prefix: bytes) -> bytes:
 class Group:
     """The bookkeeping shared by every kind of group."""
 
-    __slots__ = ("delta", "origin", "seen", "shadowed_by", "shard")
+    __slots__ = ("delta", "last_gen", "last_ms", "origin", "seen", "shadowed_by", "shard")
 
     def __init__(self, shard: int, origin: str) -> None:
         self.shard = shard
         self.origin = origin  # the OpenTelemetry metric the series come from
         self.seen = 0  # generation of the last export that carried this point
+        # When the general loop last sent this point's series, and in which export; the fast
+        # path notes its one timestamp on the PlanState instead (see `PlanState.sent_ms`).
+        self.last_gen = self.last_ms = 0
         self.delta: Any = None  # delta accumulation state
         self.shadowed_by = ""  # metric name that already owns these series
 
@@ -153,6 +156,7 @@ class PlanState:
         "before",
         "bucket_name",
         "count_name",
+        "fast_ms",
         "gen",
         "groups",
         "kept",
@@ -184,6 +188,12 @@ class PlanState:
         # Groups marked in generation `gen`, how many of them were marked in the one
         # before too, and how many were marked in the one before.
         self.gen = self.marked = self.kept = self.before = 0
+        self.fast_ms = (0, 0)  # (generation, timestamp) of the fast path's last metric
+
+    def sent_ms(self, group: Group) -> int:
+        """The timestamp `group`'s series last got in this export (the group is marked seen
+        in it): noted on the group by the general loop, on the state by the fast path."""
+        return group.last_ms if group.last_gen == group.seen else self.fast_ms[1]
 
     def start(self, gen: int) -> None:
         """Called before marking groups in `gen`."""

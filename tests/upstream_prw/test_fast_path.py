@@ -100,3 +100,36 @@ def test_fast_path_output_is_byte_identical_where_proto3_writes_all_fields() -> 
     (request,) = requests
     want = write_request(translate(md, settings).series).SerializeToString()
     assert decode(request).SerializeToString() == want
+
+
+def test_repeated_points_of_a_series_go_out_in_time_order_on_both_paths() -> None:
+    # OTLP-bridged data can carry several points of one series in one export: each later
+    # one becomes a further sample; one not later than what the series already has is
+    # reported, never sent out of order or as a duplicate timestamp.
+    t2, t3 = T1 + 1_000_000, T1 + 2_000_000
+    md = data(
+        gauge("g", number(1, {"a": "x"}, T1), number(2, {"a": "x"}, t3), number(9, {"a": "y"})),
+        gauge("g", number(3, {"a": "x"}, t2), number(4, {"a": "x"}, t3 + 1_000_000)),
+        histogram("h", hist_point([1], [1, 0], 1.0, t=T1), hist_point([1], [1, 1], 3.0, t=t2)),
+    )
+    settings = TranslationSettings(target_info=False)
+    requests, report = encode(md, settings)
+    series = merged(requests)
+    by_name = {
+        tuple(lab.value for lab in ts.labels if lab.name in ("__name__", "a", "le")): [
+            (s.timestamp, s.value) for s in ts.samples
+        ]
+        for ts in series.values()
+    }
+    ms = 1_000_000
+    assert by_name[("g", "x")] == [(T1 // ms, 1), (t3 // ms, 2), (t3 // ms + 1, 4)]
+    assert by_name[("h_bucket", "1")] == [(T1 // ms, 1), (t2 // ms, 1)]
+    assert by_name[("h_count",)] == [(T1 // ms, 1), (t2 // ms, 2)]
+    assert [d.points for d in report.dropped] == [1]  # the point at t2 came after t3
+    assert "as late or later" in report.dropped[0].reason
+    expected = translate(md, settings)
+    assert [d.reason for d in expected.dropped] == [d.reason for d in report.dropped]
+    got = remote_pb2.WriteRequest()
+    for ts in series.values():
+        got.timeseries.append(ts)
+    assert _as_dict(got) == _as_dict(write_request(expected.series))

@@ -26,9 +26,10 @@ from upstream_prw.translate.points import (
 from upstream_prw.translate.settings import TranslationSettings
 from upstream_prw.translate.walk import PlanCache, attributes_key
 
-__all__ = ["Metadata", "Translation", "series_labels", "target_info_name", "translate"]
+__all__ = ["NOT_LATER", "Metadata", "Translation", "series_labels", "target_info_name", "translate"]
 
 Metadata = tuple[int, str, str, str]  # (type, family name, help, unit)
+NOT_LATER = "another point of the same series in this export is as late or later"
 
 
 @dataclass(slots=True)
@@ -73,6 +74,7 @@ def translate(
     by_labels: dict[Labels, tuple[Hashable, Series]] = {}
     info_times: dict[Labels, int] = {}
     families: set[str] = set()
+    last_ts: dict[Hashable, int] = {}
     plans = PlanCache(settings)
     for resource, plan, metric in plans.walk(metrics_data):
         points = metric.data.data_points
@@ -85,11 +87,15 @@ def translate(
         reserved = plan.reserved
         for point in points:
             origin = (plan.kind, plan.name, plan.context, attributes_key(point.attributes))
-            if plan.delta:
-                states[origin], point = fold_delta(states.get(origin), point)
             ts = point.time_unix_nano // 1_000_000
             if resource.info is not None and settings.target_info:
                 info_times[resource.info] = max(ts, info_times.get(resource.info, ts))
+            if ts <= last_ts.get(origin, -1):  # a series' samples only ever move forward
+                out.dropped.append(Dropped(metric.name, NOT_LATER))
+                continue
+            last_ts[origin] = ts
+            if plan.delta:
+                states[origin], point = fold_delta(states.get(origin), point)
             base = plan.context.labels(point.attributes, reserved)
             layout, values = point_layout(plan, point)
             try:
@@ -121,9 +127,6 @@ def translate(
     name = target_info_name(settings)
     for info, ts in info_times.items():
         out.series.append(Series(series_labels(info, name, None), [(1.0, ts)]))
-    for series in out.series:
-        series.samples.sort(key=lambda s: s[1])
-        series.histograms.sort(key=lambda h: h.timestamp_ms)
     return out
 
 
