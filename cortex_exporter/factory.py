@@ -22,6 +22,7 @@ from auth import CredentialSource, SigV4Auth, credential_source, infer_scope, re
 from auth.credentials import FrozenCredentials, resolve_credentials
 from cortex_exporter.config import AuthSettings, Config
 from cortex_exporter.loading import load_config
+from upstream_prw.sender import settle_environment
 
 __all__ = [
     "ConfigLike",
@@ -134,6 +135,7 @@ def build_session(
         return None
     session = requests.Session()
     session.auth = sigv4_auth(config.aws_auth, config.endpoint, credentials=credentials)
+    settle_environment(session, config.endpoint)  # proxies etc. read once, not per request
     return session
 
 

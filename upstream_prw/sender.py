@@ -12,6 +12,7 @@ per request as `auth=`. TLS and proxy settings override the session's only when 
 from __future__ import annotations
 
 import logging
+import os
 import random
 import threading
 import time
@@ -31,7 +32,7 @@ from upstream_prw.retry import RetryPolicy, parse_retry_after
 from upstream_prw.stats import Stats
 from upstream_prw.version import USER_AGENT
 
-__all__ = ["PERMANENT_REQUEST_ERRORS", "SendOutcome", "Sender"]
+__all__ = ["PERMANENT_REQUEST_ERRORS", "SendOutcome", "Sender", "settle_environment"]
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +86,28 @@ def _read_secret(path: str, what: str) -> str:
     return text
 
 
+def settle_environment(session: requests.Session, url: str) -> None:
+    """Take proxies, CA bundle and netrc credentials from the environment once, now.
+
+    With `trust_env` on, requests re-reads all of them on every request (about a quarter
+    of its CPU per request to a loopback receiver); an exporter posting to one endpoint
+    for the life of the process can read them at start. Settings already on the session win.
+    """
+    if not session.trust_env:
+        return
+    for scheme, proxy in requests.utils.get_environ_proxies(url).items():
+        session.proxies.setdefault(scheme, proxy)
+    if session.verify is True:
+        bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+        if bundle:
+            session.verify = bundle
+    if session.auth is None:
+        netrc = requests.utils.get_netrc_auth(url)
+        if netrc:
+            session.auth = HTTPBasicAuth(*netrc)
+    session.trust_env = False
+
+
 class Sender:
     """Delivers `EncodedRequest`s to one remote-write endpoint."""
 
@@ -103,7 +126,10 @@ class Sender:
             settings.retry_on_failure, permanent_errors=PERMANENT_REQUEST_ERRORS
         )
         self._owns_session = session is None
-        self._session = requests.Session() if session is None else session
+        if session is None:
+            session = requests.Session()
+            settle_environment(session, settings.endpoint)
+        self._session = session
         self._clock = clock
         self._wall_clock = wall_clock
         self._rng = random.Random() if rng is None else rng

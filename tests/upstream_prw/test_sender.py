@@ -17,7 +17,7 @@ from tests.upstream_prw.payloads import encoded_request
 from tests.upstream_prw.receiver import DROP, Receiver, Step
 from upstream_prw.batch import EncodedRequest
 from upstream_prw.config import BasicAuthSettings, RemoteWriteSettings, RetrySettings
-from upstream_prw.sender import Sender, SendOutcome
+from upstream_prw.sender import Sender, SendOutcome, settle_environment
 from upstream_prw.stats import Stats, StatsSnapshot
 from upstream_prw.version import USER_AGENT
 
@@ -361,3 +361,27 @@ def test_known_secrets_are_redacted_from_exception_messages(
         outcome = _send(Sender(settings, EchoingSession()))
     assert outcome.error == "ConnectionError: reset while sending Bearer ***"
     assert "SECRET" not in caplog.text
+
+
+def test_own_session_reads_the_environment_once(
+    monkeypatch: pytest.MonkeyPatch, receiver: Receiver
+) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", "/etc/ssl/certs/ca-certificates.crt")
+    settings = RemoteWriteSettings.from_mapping({"endpoint": "https://backend.invalid/write"})
+    sender = Sender(settings)
+    session = sender._session
+    assert session.trust_env is False
+    assert session.proxies["https"] == "http://proxy.invalid:3128"
+    assert session.verify == "/etc/ssl/certs/ca-certificates.crt"
+    sender.close()
+
+
+def test_settle_environment_leaves_a_given_session_alone(receiver: Receiver) -> None:
+    session = requests.Session()
+    sender = Sender(RemoteWriteSettings.from_mapping({"endpoint": receiver.url}), session)
+    assert session.trust_env is True
+    sender.close()
+    settle_environment(session, receiver.url)  # what a wrapper owning its session may do
+    assert session.trust_env is False
+    assert "http" not in session.proxies  # loopback is in NO_PROXY
