@@ -93,7 +93,6 @@ class PrometheusRemoteWriteExporter(MetricExporter):
             )
         self._export_lock = threading.Lock()
         self._shut_down = False
-        self._queue_full_logged = False
 
     def __repr__(self) -> str:
         return f"PrometheusRemoteWriteExporter({self.settings.endpoint!r})"

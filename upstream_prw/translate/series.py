@@ -12,7 +12,7 @@ from typing import Any
 
 from upstream_prw.translate.delta import DeltaState, fold_delta
 from upstream_prw.translate.labels import Labels
-from upstream_prw.translate.model import Dropped, Series
+from upstream_prw.translate.model import STALE_NAN, Dropped, Series
 from upstream_prw.translate.native import UntranslatableError
 from upstream_prw.translate.plan import Kind, MetricPlan
 from upstream_prw.translate.points import (
@@ -123,7 +123,7 @@ def translate(
                     series.samples.append((values[i], ts))
                 else:
                     series.samples.append((_number(point), ts))
-            _attach_exemplars(plan, point, layout, base, by_labels)
+            _attach_exemplars(plan, point, layout, base, by_labels, origin)
     name = target_info_name(settings)
     for info, ts in info_times.items():
         out.series.append(Series(series_labels(info, name, None), [(1.0, ts)]))
@@ -131,8 +131,6 @@ def translate(
 
 
 def _number(point: Any) -> float:
-    from upstream_prw.translate.model import STALE_NAN
-
     return STALE_NAN if no_recorded_value(point) else float(point.value)
 
 
@@ -142,7 +140,10 @@ def _attach_exemplars(
     layout: tuple[tuple[str, str | None], ...],
     base: Labels,
     by_labels: dict[Labels, tuple[Hashable, Series]],
+    origin: Hashable,
 ) -> None:
+    """Exemplars go on the point's own series only; a point whose series another metric
+    already produces was dropped, and its exemplars with it."""
     for exemplar in getattr(point, "exemplars", None) or ():
         index = 0
         if plan.kind == Kind.HISTOGRAM:
@@ -152,5 +153,5 @@ def _attach_exemplars(
         name, extra_value = layout[index]
         extra = None if extra_value is None else (plan.reserved, extra_value)
         known = by_labels.get(series_labels(base, name, extra))
-        if known is not None:
+        if known is not None and known[0] == origin:
             known[1].exemplars.append(exemplar_out(exemplar))
