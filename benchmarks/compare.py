@@ -42,7 +42,7 @@ from harness import (
 from receiver import ReceiverProcess
 from workload import make_metrics_data, touch_everything
 
-from upstream_prw.encode import MetricsEncoder
+from upstream_prw.encode.encoder import MetricsEncoder
 from upstream_prw.translate.settings import TranslationSettings
 
 OURS = "ours"

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from workload import make_metrics_data, touch_everything
 
-from upstream_prw.encode import MetricsEncoder
+from upstream_prw.encode.encoder import MetricsEncoder
 from upstream_prw.translate.settings import TranslationSettings
 
 

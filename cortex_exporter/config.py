@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from upstream_prw import RemoteWriteSettings
-from upstream_prw._parse import (
+from upstream_prw.config.readers import (
     Reader,
     as_bool,
     as_mapping,

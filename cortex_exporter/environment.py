@@ -23,7 +23,7 @@ import upstream_prw
 from cortex_exporter.config import AUTH_KEY, Config
 from cortex_exporter.factory import build_session
 from cortex_exporter.loading import read_yaml
-from upstream_prw._parse import type_name
+from upstream_prw.config.readers import type_name
 from upstream_prw.errors import ConfigError
 
 __all__ = [

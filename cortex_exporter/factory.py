@@ -22,7 +22,7 @@ from auth import CredentialSource, SigV4Auth, credential_source, infer_scope, re
 from auth.credentials import FrozenCredentials, resolve_credentials
 from cortex_exporter.config import AuthSettings, Config
 from cortex_exporter.loading import load_config
-from upstream_prw.sender import settle_environment
+from upstream_prw.send.sender import settle_environment
 
 __all__ = [
     "ConfigLike",

@@ -17,7 +17,7 @@ from typing import Any
 import yaml
 
 from cortex_exporter.config import Config
-from upstream_prw._parse import join
+from upstream_prw.config.readers import join
 from upstream_prw.errors import ConfigError
 
 __all__ = ["expand_text", "load_config", "read_yaml"]

@@ -2,29 +2,46 @@
 
 It knows nothing of any cloud: authentication, if any, comes in through the optional
 `requests.Session` handed to `new_exporter`, and runs on every request it sends.
+
+The data path is the package layout: `config` → `translate` → `encode` → `send`, driven by
+`exporter`.
 """
 
-from upstream_prw.config import RemoteWriteSettings
+from upstream_prw.config import (
+    BasicAuthSettings,
+    QueueSettings,
+    RemoteWriteSettings,
+    ResourceToTelemetrySettings,
+    RetrySettings,
+    TargetInfoSettings,
+    TLSSettings,
+)
 from upstream_prw.errors import (
     ConfigError,
-    PermanentSendError,
     RetryableSendError,
     SendError,
+    UntranslatableError,
     UpstreamPRWError,
 )
 from upstream_prw.exporter import PrometheusRemoteWriteExporter, new_exporter
-from upstream_prw.stats import StatsSnapshot
+from upstream_prw.send.stats import StatsSnapshot
 from upstream_prw.translate.settings import TranslationSettings
 
 __all__ = [
+    "BasicAuthSettings",
     "ConfigError",
-    "PermanentSendError",
     "PrometheusRemoteWriteExporter",
+    "QueueSettings",
     "RemoteWriteSettings",
+    "ResourceToTelemetrySettings",
+    "RetrySettings",
     "RetryableSendError",
     "SendError",
     "StatsSnapshot",
+    "TLSSettings",
+    "TargetInfoSettings",
     "TranslationSettings",
+    "UntranslatableError",
     "UpstreamPRWError",
     "new_exporter",
 ]

@@ -2,20 +2,22 @@
 
     UpstreamPRWError
     ├── ConfigError            bad settings; the message starts with the key path
-    └── SendError              one remote-write request could not be delivered
-        ├── RetryableSendError     connection error, timeout, 5xx, 429, auth hook failure
-        └── PermanentSendError     any other 4xx: retrying cannot help
+    ├── UntranslatableError    a data point with no faithful Prometheus form; it is dropped,
+    │                          reported and counted, and the rest of the export goes on
+    └── SendError              one remote-write request could not be sent
+        └── RetryableSendError     it may succeed later (a secret file caught empty)
 
-`export()` never raises these into the SDK: it returns FAILURE and logs once.
+`export()` never raises these into the SDK: it returns FAILURE and logs once. How the
+backend's answers are judged (retry or give up) is `send.retry`'s decision, not a type.
 """
 
 from __future__ import annotations
 
 __all__ = [
     "ConfigError",
-    "PermanentSendError",
     "RetryableSendError",
     "SendError",
+    "UntranslatableError",
     "UpstreamPRWError",
 ]
 
@@ -34,16 +36,12 @@ class ConfigError(UpstreamPRWError, ValueError):
 
 
 class SendError(UpstreamPRWError):
-    """A request was not accepted. `status` is the HTTP status, or None without a response."""
-
-    def __init__(self, message: str, *, status: int | None = None) -> None:
-        self.status = status
-        super().__init__(message)
+    """A request could not be sent."""
 
 
 class RetryableSendError(SendError):
     """Transient: the same request may succeed later."""
 
 
-class PermanentSendError(SendError):
-    """The backend rejected the request itself; sending it again cannot succeed."""
+class UntranslatableError(UpstreamPRWError, ValueError):
+    """A data point that has no faithful Prometheus form; the message says why."""

@@ -29,12 +29,12 @@ from opentelemetry.sdk.metrics.export import (
     MetricsData,
 )
 
-from upstream_prw.batch import EncodedRequest
 from upstream_prw.config import RemoteWriteSettings
-from upstream_prw.encode import EncodeReport, MetricsEncoder
-from upstream_prw.queue import ShardedQueue
-from upstream_prw.sender import Sender
-from upstream_prw.stats import Stats, StatsSnapshot
+from upstream_prw.encode.batches import EncodedRequest
+from upstream_prw.encode.encoder import EncodeReport, MetricsEncoder
+from upstream_prw.send.queue import ShardedQueue
+from upstream_prw.send.sender import Sender
+from upstream_prw.send.stats import Stats, StatsSnapshot
 
 __all__ = ["PrometheusRemoteWriteExporter", "new_exporter"]
 

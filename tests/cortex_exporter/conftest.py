@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from cortex_exporter.receiver import InspectionReceiver
+from cortex_exporter.cli.receiver import InspectionReceiver
 from tests.cortex_exporter.support import ACCESS_KEY, SECRET_KEY, SESSION_TOKEN
 
 

@@ -10,8 +10,8 @@ import pytest
 import upstream_prw
 from auth import SigV4Auth, verify
 from cortex_exporter import Config
+from cortex_exporter.cli.receiver import InspectionReceiver
 from cortex_exporter.factory import DeferredCredentials, build_session
-from cortex_exporter.receiver import InspectionReceiver
 from tests.cortex_exporter.support import one_counter
 
 ROLE = "arn:aws:iam::123456789012:role/amp-writer"

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from cortex_exporter.cli import main
-from cortex_exporter.received import ReceivedWrite, Reply
-from cortex_exporter.receiver import InspectionReceiver
+from cortex_exporter.cli.main import main
+from cortex_exporter.cli.received import ReceivedWrite, Reply
+from cortex_exporter.cli.receiver import InspectionReceiver
 from tests.cortex_exporter.support import ACCESS_KEY, AMP_ENDPOINT, SECRET_KEY, SESSION_TOKEN
 
 AMP_403 = {

@@ -6,7 +6,7 @@ import socket
 
 import pytest
 
-from cortex_exporter.cli import main
+from cortex_exporter.cli.main import main
 from upstream_prw.version import __version__
 
 

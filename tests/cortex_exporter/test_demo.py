@@ -7,10 +7,10 @@ import sys
 
 import pytest
 
-from cortex_exporter.cli import main
-from cortex_exporter.demo import DEMO_SECRET_KEY
-from cortex_exporter.received import Reply
-from cortex_exporter.receiver import InspectionReceiver
+from cortex_exporter.cli.demo import DEMO_SECRET_KEY
+from cortex_exporter.cli.main import main
+from cortex_exporter.cli.received import Reply
+from cortex_exporter.cli.receiver import InspectionReceiver
 from tests.cortex_exporter.support import ROOT, clean_env
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from cortex_exporter import AutoConfiguredExporter
-from cortex_exporter.receiver import InspectionReceiver
+from cortex_exporter.cli.receiver import InspectionReceiver
 from tests.cortex_exporter.support import ACCESS_KEY, SECRET_KEY, SESSION_TOKEN, clean_env
 
 INSTRUMENT = Path(sys.executable).with_name("opentelemetry-instrument")

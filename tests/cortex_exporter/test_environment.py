@@ -8,13 +8,13 @@ import pytest
 
 import upstream_prw
 from cortex_exporter import AuthSettings, AutoConfiguredExporter, ConfigError, config_from_environ
+from cortex_exporter.cli.receiver import InspectionReceiver
 from cortex_exporter.environment import (
     ENV_AWS_AUTH,
     ENV_AWS_REGION,
     ENV_CONFIG,
     ENV_ENDPOINT,
 )
-from cortex_exporter.receiver import InspectionReceiver
 from tests.cortex_exporter.support import AMP_ENDPOINT, one_counter
 
 

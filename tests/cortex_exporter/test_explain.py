@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from auth import NoCredentialsError
-from cortex_exporter.explain import explain_error, explain_response
+from cortex_exporter.cli.explain import explain_error, explain_response
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,8 @@ from botocore.credentials import Credentials
 import upstream_prw
 from auth import RegionError, SigV4Auth, verify
 from cortex_exporter import Config, new_exporter
+from cortex_exporter.cli.receiver import InspectionReceiver
 from cortex_exporter.factory import DeferredCredentials, build_session, sigv4_auth
-from cortex_exporter.receiver import InspectionReceiver
 from tests.cortex_exporter.support import (
     ACCESS_KEY,
     AMP_ENDPOINT,

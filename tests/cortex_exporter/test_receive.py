@@ -13,8 +13,8 @@ import requests
 from botocore.credentials import Credentials
 
 from auth import SigV4Auth
-from cortex_exporter.cli import main
-from cortex_exporter.receive import run_receive
+from cortex_exporter.cli.main import main
+from cortex_exporter.cli.receive import run_receive
 from tests.cortex_exporter.support import ACCESS_KEY, SECRET_KEY
 from upstream_prw.proto import remote_pb2
 

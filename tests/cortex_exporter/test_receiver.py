@@ -13,8 +13,8 @@ import requests
 from botocore.credentials import Credentials
 
 from auth import SigV4Auth
-from cortex_exporter.received import Reply, decode_write, is_stale
-from cortex_exporter.receiver import AMP_MESSAGES, InspectionReceiver
+from cortex_exporter.cli.received import Reply, decode_write, is_stale
+from cortex_exporter.cli.receiver import AMP_MESSAGES, InspectionReceiver
 from tests.cortex_exporter.support import ACCESS_KEY, SECRET_KEY
 from upstream_prw.proto import remote_pb2
 

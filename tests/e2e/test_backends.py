@@ -11,8 +11,8 @@ import pytest
 from tests.e2e.conftest import Backend, unique_metric_name
 from tests.upstream_prw.payloads import encoded_request
 from upstream_prw.config import RemoteWriteSettings
-from upstream_prw.sender import Sender
-from upstream_prw.stats import Stats
+from upstream_prw.send.sender import Sender
+from upstream_prw.send.stats import Stats
 
 pytestmark = pytest.mark.e2e
 

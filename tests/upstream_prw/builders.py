@@ -23,8 +23,8 @@ from opentelemetry.sdk.metrics.export import (
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 
-from upstream_prw.batch import EncodedRequest
-from upstream_prw.encode import EncodeReport, MetricsEncoder
+from upstream_prw.encode.batches import EncodedRequest
+from upstream_prw.encode.encoder import EncodeReport, MetricsEncoder
 from upstream_prw.translate.settings import TranslationSettings
 
 T0 = 1_700_000_000_000_000_000  # ns

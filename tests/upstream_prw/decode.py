@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import cramjam
 
-from upstream_prw.batch import EncodedRequest
+from upstream_prw.encode.batches import EncodedRequest
 from upstream_prw.proto import remote_pb2
 
 

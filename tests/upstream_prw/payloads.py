@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 
 import cramjam
 
-from upstream_prw.batch import EncodedRequest
+from upstream_prw.encode.batches import EncodedRequest
 from upstream_prw.proto import remote_pb2
 
 __all__ = ["Series", "encoded_request", "series_shard", "write_request"]

@@ -13,7 +13,7 @@ from tests.upstream_prw.builders import (
     number,
 )
 from tests.upstream_prw.decode import values
-from upstream_prw.encode import MetricsEncoder
+from upstream_prw.encode.encoder import MetricsEncoder
 from upstream_prw.translate.settings import TranslationSettings
 
 SETTINGS = TranslationSettings(target_info=False, add_scope_labels=False)

@@ -7,14 +7,14 @@ import pytest
 from tests.upstream_prw.test_public_names import _imports, test_all_lists_existing_public_names
 
 _MODULES = [
-    "upstream_prw.encode",
-    "upstream_prw.entries",
-    "upstream_prw.fastpath",
-    "upstream_prw.general",
-    "upstream_prw.groups",
-    "upstream_prw.shards",
-    "upstream_prw.templates",
-    "upstream_prw.wire",
+    "upstream_prw.encode.encoder",
+    "upstream_prw.encode.entries",
+    "upstream_prw.encode.fast_path",
+    "upstream_prw.encode.point_loop",
+    "upstream_prw.encode.series",
+    "upstream_prw.encode.batches",
+    "upstream_prw.encode.templates",
+    "upstream_prw.encode.wire",
 ]
 
 

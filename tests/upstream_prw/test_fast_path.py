@@ -24,11 +24,11 @@ from tests.upstream_prw.builders import (
     updown,
 )
 from tests.upstream_prw.decode import decode, merged
-from upstream_prw.encode import MetricsEncoder
+from tests.upstream_prw.reference.protobuf import write_request
+from tests.upstream_prw.reference.translation import translate
+from upstream_prw.encode.encoder import MetricsEncoder
 from upstream_prw.proto import remote_pb2
 from upstream_prw.translate.model import Summary, SummaryDataPoint, ValueAtQuantile
-from upstream_prw.translate.protobuf import write_request
-from upstream_prw.translate.series import translate
 from upstream_prw.translate.settings import TranslationSettings
 
 SETTINGS = [

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from upstream_prw._parse import (
+from upstream_prw.config.readers import (
     Reader,
     as_duration,
     as_str,

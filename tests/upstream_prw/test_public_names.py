@@ -9,13 +9,13 @@ import inspect
 import pytest
 
 _MODULES = [
-    "upstream_prw._parse",
-    "upstream_prw.config",
-    "upstream_prw.config_blocks",
-    "upstream_prw.queue",
-    "upstream_prw.retry",
-    "upstream_prw.sender",
-    "upstream_prw.stats",
+    "upstream_prw.config.readers",
+    "upstream_prw.config.settings",
+    "upstream_prw.config.blocks",
+    "upstream_prw.send.queue",
+    "upstream_prw.send.retry",
+    "upstream_prw.send.sender",
+    "upstream_prw.send.stats",
     "upstream_prw.version",
 ]
 
@@ -57,7 +57,7 @@ def _imports(name: str, seen: set[str]) -> set[str]:
     return found
 
 
-@pytest.mark.parametrize("name", ["upstream_prw.config", "upstream_prw.retry"])
+@pytest.mark.parametrize("name", ["upstream_prw.config.settings", "upstream_prw.send.retry"])
 def test_pure_core_imports_neither_requests_nor_time(name: str) -> None:
     imported = _imports(name, set())
     assert "upstream_prw" in imported

@@ -12,11 +12,11 @@ import pytest
 
 from tests.upstream_prw.payloads import encoded_request, series_shard
 from tests.upstream_prw.receiver import Receiver, Step
-from upstream_prw.batch import EncodedRequest
 from upstream_prw.config import RemoteWriteSettings, RetrySettings
-from upstream_prw.queue import ShardedQueue
-from upstream_prw.sender import Sender
-from upstream_prw.stats import Stats
+from upstream_prw.encode.batches import EncodedRequest
+from upstream_prw.send.queue import ShardedQueue
+from upstream_prw.send.sender import Sender
+from upstream_prw.send.stats import Stats
 
 
 def _request(shard: int, samples: int = 1) -> EncodedRequest:

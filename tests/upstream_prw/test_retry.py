@@ -11,8 +11,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from upstream_prw.config import RetrySettings
-from upstream_prw.errors import ConfigError, PermanentSendError, RetryableSendError
-from upstream_prw.retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
+from upstream_prw.errors import ConfigError, RetryableSendError
+from upstream_prw.send.retry import RETRYABLE_STATUSES, RetryPolicy, parse_retry_after
 
 _POLICY = RetryPolicy()
 
@@ -47,7 +47,6 @@ def test_exceptions_are_retried_unless_declared_permanent() -> None:
     assert policy.classify(None, RuntimeError("auth hook could not sign")) == "retry"
     assert policy.classify(None, RetryableSendError("x")) == "retry"
     assert policy.classify(None, _MalformedURLError("no scheme")) == "permanent"
-    assert policy.classify(None, PermanentSendError("x", status=400)) == "permanent"
 
 
 def test_classify_needs_something_to_judge() -> None:

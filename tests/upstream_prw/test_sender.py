@@ -15,10 +15,10 @@ import requests
 
 from tests.upstream_prw.payloads import encoded_request
 from tests.upstream_prw.receiver import DROP, Receiver, Step
-from upstream_prw.batch import EncodedRequest
 from upstream_prw.config import BasicAuthSettings, RemoteWriteSettings, RetrySettings
-from upstream_prw.sender import Sender, SendOutcome, settle_environment
-from upstream_prw.stats import Stats, StatsSnapshot
+from upstream_prw.encode.batches import EncodedRequest
+from upstream_prw.send.sender import Sender, SendOutcome, settle_environment
+from upstream_prw.send.stats import Stats, StatsSnapshot
 from upstream_prw.version import USER_AGENT
 
 _REQUEST = encoded_request([({"__name__": "up", "job": "test"}, [(1_000, 1.0), (2_000, 2.0)])])

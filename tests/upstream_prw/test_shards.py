@@ -6,9 +6,8 @@ import cramjam
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from upstream_prw.batch import EncodedRequest
-from upstream_prw.encode import EncodeReport
-from upstream_prw.shards import SNAPPY_BLOCK, Shards
+from upstream_prw.encode.batches import SNAPPY_BLOCK, EncodedRequest, Shards
+from upstream_prw.encode.encoder import EncodeReport
 
 # Entries up to a few blocks long, often repetitive (as labels are), sometimes not.
 entries = st.lists(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 
-from upstream_prw.stats import Stats, StatsSnapshot
+from upstream_prw.send.stats import Stats, StatsSnapshot
 
 
 def test_counts_are_exact_across_threads() -> None:

@@ -24,7 +24,7 @@ from tests.upstream_prw.builders import (
     updown,
 )
 from tests.upstream_prw.decode import decode, merged, values
-from upstream_prw.encode import MetricsEncoder
+from upstream_prw.encode.encoder import MetricsEncoder
 from upstream_prw.translate.model import STALE_NAN_BITS, Summary, SummaryDataPoint, ValueAtQuantile
 from upstream_prw.translate.settings import TranslationSettings
 
@@ -261,7 +261,7 @@ def test_requests_split_below_max_batch_size_and_never_empty() -> None:
 def encoder_shard_of(encoder: MetricsEncoder, ts: object) -> int:
     import zlib
 
-    from upstream_prw.wire import labels_bytes
+    from upstream_prw.encode.wire import labels_bytes
 
     labels = tuple((lab.name, lab.value) for lab in ts.labels)  # type: ignore[attr-defined]
     return zlib.crc32(labels_bytes(labels)) % encoder.num_shards

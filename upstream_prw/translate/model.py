@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 
 from upstream_prw.translate.labels import Labels
 from upstream_prw.translate.native import NativeHistogram
+from upstream_prw.translate.settings import TranslationSettings
 
 __all__ = [
+    "NOT_LATER",
     "STALE_NAN",
     "STALE_NAN_BITS",
     "Dropped",
@@ -18,11 +20,16 @@ __all__ = [
     "Summary",
     "SummaryDataPoint",
     "ValueAtQuantile",
+    "series_labels",
+    "target_info_name",
 ]
 
 STALE_NAN_BITS = 0x7FF0000000000002
 # The Prometheus stale marker: a NaN with a payload that no computation produces.
 STALE_NAN: float = struct.unpack("<d", struct.pack("<Q", STALE_NAN_BITS))[0]
+
+NOT_LATER = "another point of the same series in this export is as late or later"
+"""Why a repeated point is dropped: a series' samples only ever move forward."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,3 +80,15 @@ class SummaryDataPoint:
 @dataclass(frozen=True, slots=True)
 class Summary:
     data_points: Sequence[SummaryDataPoint]
+
+
+def target_info_name(settings: TranslationSettings) -> str:
+    return f"{settings.namespace}_target_info" if settings.namespace else "target_info"
+
+
+def series_labels(base: Labels, name: str, extra: tuple[str, str] | None) -> Labels:
+    """The full sorted label set: base labels plus `__name__` and `le`/`quantile`."""
+    labels = [*base, ("__name__", name)]
+    if extra is not None:
+        labels.append(extra)
+    return tuple(sorted(labels))

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from upstream_prw.errors import UntranslatableError
+
 __all__ = [
     "MAX_SCHEMA",
     "MIN_SCHEMA",
     "NativeHistogram",
-    "UntranslatableError",
     "downscale",
     "spans_and_deltas",
     "to_native",
@@ -27,10 +28,6 @@ _MAX_ZERO_RUN = 2
 
 RESET_HINT_UNKNOWN = 0
 RESET_HINT_GAUGE = 3
-
-
-class UntranslatableError(ValueError):
-    """A data point that has no faithful Prometheus form; the message says why."""
 
 
 @dataclass(frozen=True, slots=True)

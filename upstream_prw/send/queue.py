@@ -13,8 +13,8 @@ import time
 from collections import deque
 from collections.abc import Callable
 
-from upstream_prw.batch import EncodedRequest
-from upstream_prw.stats import Stats
+from upstream_prw.encode.batches import EncodedRequest
+from upstream_prw.send.stats import Stats
 
 __all__ = ["Deliver", "ShardedQueue"]
 

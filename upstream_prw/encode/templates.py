@@ -14,10 +14,10 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from typing import Any
 
+from upstream_prw.encode.wire import label_bytes, labels_bytes
 from upstream_prw.translate.labels import Labels
 from upstream_prw.translate.naming import label_value
 from upstream_prw.translate.plan import Context
-from upstream_prw.wire import label_bytes, labels_bytes
 
 __all__ = ["LabelTemplate", "Templates", "general_runs"]
 

@@ -13,7 +13,15 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from urllib.parse import urlsplit
 
-from upstream_prw._parse import (
+from upstream_prw.config.blocks import (
+    BasicAuthSettings,
+    QueueSettings,
+    ResourceToTelemetrySettings,
+    RetrySettings,
+    TargetInfoSettings,
+    TLSSettings,
+)
+from upstream_prw.config.readers import (
     Reader,
     as_bool,
     as_duration,
@@ -27,27 +35,10 @@ from upstream_prw._parse import (
     read_fields,
     type_name,
 )
-from upstream_prw.config_blocks import (
-    BasicAuthSettings,
-    QueueSettings,
-    ResourceToTelemetrySettings,
-    RetrySettings,
-    TargetInfoSettings,
-    TLSSettings,
-)
 from upstream_prw.errors import ConfigError
 from upstream_prw.translate.settings import TranslationSettings
 
-__all__ = [
-    "RESERVED_HEADERS",
-    "BasicAuthSettings",
-    "QueueSettings",
-    "RemoteWriteSettings",
-    "ResourceToTelemetrySettings",
-    "RetrySettings",
-    "TLSSettings",
-    "TargetInfoSettings",
-]
+__all__ = ["RESERVED_HEADERS", "RemoteWriteSettings"]
 
 RESERVED_HEADERS = frozenset(
     {"content-encoding", "content-type", "x-prometheus-remote-write-version", "user-agent"}

@@ -15,12 +15,12 @@ from typing import TextIO
 
 from botocore.credentials import Credentials  # type: ignore[import-untyped]
 
+from cortex_exporter.cli.output import Report, format_value, redact_key
+from cortex_exporter.cli.received import ReceivedWrite, SeriesState
+from cortex_exporter.cli.receiver import InspectionReceiver
+from cortex_exporter.cli.workload import INSTRUMENTS, Workload
 from cortex_exporter.config import Config
 from cortex_exporter.factory import new_exporter
-from cortex_exporter.output import Report, format_value, redact_key
-from cortex_exporter.received import ReceivedWrite, SeriesState
-from cortex_exporter.receiver import InspectionReceiver
-from cortex_exporter.workload import INSTRUMENTS, Workload
 from upstream_prw import PrometheusRemoteWriteExporter
 
 __all__ = [

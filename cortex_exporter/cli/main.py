@@ -127,7 +127,7 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if endpoint_only and (args.region is not None or args.aws_auth is not None):
         parser.error("--region and --aws-auth go with --endpoint (put them in the --config file)")
     if args.command == "receive":
-        from cortex_exporter.receive import run_receive
+        from cortex_exporter.cli.receive import run_receive
 
         if bool(args.access_key_id) != bool(args.secret_access_key):
             parser.error("--access-key-id and --secret-access-key go together")
@@ -142,14 +142,14 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             verbose=args.verbose,
         )
     if args.command == "demo":
-        from cortex_exporter.demo import Timing, run_demo, run_demo_remote
+        from cortex_exporter.cli.demo import Timing, run_demo, run_demo_remote
 
         timing = Timing(duration=args.duration, interval=args.interval)
         if args.config is None and args.endpoint is None:
             return run_demo(out, timing)
         config, source = _target(args)
         return run_demo_remote(config, out, timing, source=source)
-    from cortex_exporter.check import run_check
+    from cortex_exporter.cli.check import run_check
 
     config, source = _target(args)
     return run_check(config, out, source=source, dry_run=args.dry_run)

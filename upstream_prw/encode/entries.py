@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from itertools import accumulate
 from typing import Any
 
-from upstream_prw.groups import BucketGroup, BucketLayout, Group, PlanState, SeriesGroup
+from upstream_prw.encode.series import BucketGroup, BucketLayout, Group, PlanState, SeriesGroup
+from upstream_prw.encode.wire import pack_double, timeseries_bytes, varint
 from upstream_prw.translate.model import STALE_NAN
 from upstream_prw.translate.plan import Kind
 from upstream_prw.translate.points import (
@@ -17,7 +18,6 @@ from upstream_prw.translate.points import (
     native_histogram,
     summary_values,
 )
-from upstream_prw.wire import pack_double, timeseries_bytes, varint
 
 __all__ = ["bucket_entries", "exemplar_entries", "histogram_doubles", "stale_entries"]
 

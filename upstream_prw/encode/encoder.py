@@ -16,20 +16,18 @@ from typing import Any
 
 import cramjam
 
-from upstream_prw.batch import EncodedRequest
-from upstream_prw.entries import stale_entries
-from upstream_prw.fastpath import encode_histograms, encode_numbers
-from upstream_prw.general import encode_points
-from upstream_prw.groups import BucketGroup, Group, PlanState, SeriesGroup, shard_of
-from upstream_prw.shards import Shards
-from upstream_prw.templates import Templates, general_runs
+from upstream_prw.encode.batches import EncodedRequest, Shards
+from upstream_prw.encode.entries import stale_entries
+from upstream_prw.encode.fast_path import encode_histograms, encode_numbers
+from upstream_prw.encode.point_loop import encode_points
+from upstream_prw.encode.series import BucketGroup, Group, PlanState, SeriesGroup, shard_of
+from upstream_prw.encode.templates import Templates, general_runs
+from upstream_prw.encode.wire import labels_bytes, metadata_bytes, pack_double, varint
 from upstream_prw.translate.labels import ResourceLabels
-from upstream_prw.translate.model import Dropped
+from upstream_prw.translate.model import Dropped, series_labels, target_info_name
 from upstream_prw.translate.plan import Kind, MetricPlan
-from upstream_prw.translate.series import series_labels, target_info_name
+from upstream_prw.translate.plans import PlanCache
 from upstream_prw.translate.settings import TranslationSettings
-from upstream_prw.translate.walk import PlanCache
-from upstream_prw.wire import labels_bytes, metadata_bytes, pack_double, varint
 
 __all__ = ["EncodeReport", "MetricsEncoder"]
 

@@ -53,7 +53,7 @@ class Workload:
                 ),
             ],
         )
-        meter = self._provider.get_meter("cortex_exporter.demo")
+        meter = self._provider.get_meter("cortex_exporter.cli.demo")
         self._requests = meter.create_counter(
             "demo.requests", unit="{request}", description="Requests handled"
         )

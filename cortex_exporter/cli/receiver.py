@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 
 from auth import verify
-from cortex_exporter.received import (
+from cortex_exporter.cli.received import (
     ReceivedSeries,
     ReceivedWrite,
     Reply,

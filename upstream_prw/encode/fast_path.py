@@ -14,10 +14,10 @@ from itertools import accumulate
 from operator import attrgetter, itemgetter
 from typing import Any
 
-from upstream_prw.groups import BucketGroup, PlanState
-from upstream_prw.shards import Shards
+from upstream_prw.encode.batches import Shards
+from upstream_prw.encode.series import BucketGroup, PlanState
+from upstream_prw.encode.wire import pack_double, varint
 from upstream_prw.translate.points import histogram_values
-from upstream_prw.wire import pack_double, varint
 
 __all__ = ["encode_histograms", "encode_numbers"]
 

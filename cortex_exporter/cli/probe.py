@@ -22,10 +22,10 @@ from opentelemetry.sdk.resources import Resource
 from requests.adapters import HTTPAdapter
 
 from upstream_prw import RemoteWriteSettings
-from upstream_prw.batch import EncodedRequest
-from upstream_prw.config_blocks import RetrySettings
-from upstream_prw.encode import MetricsEncoder
-from upstream_prw.sender import Sender, SendOutcome
+from upstream_prw.config.blocks import RetrySettings
+from upstream_prw.encode.batches import EncodedRequest
+from upstream_prw.encode.encoder import MetricsEncoder
+from upstream_prw.send.sender import Sender, SendOutcome
 
 __all__ = ["PROBE_METRIC", "ProbeResult", "RecordingAdapter", "probe_request", "send_probe"]
 
@@ -73,7 +73,7 @@ def probe_request(settings: RemoteWriteSettings, *, now: float | None = None) ->
     provider = MeterProvider(
         metric_readers=[reader], resource=Resource({"service.name": PROBE_SERVICE})
     )
-    meter = provider.get_meter("cortex_exporter.check")
+    meter = provider.get_meter("cortex_exporter.cli.check")
     meter.create_observable_gauge(
         PROBE_METRIC, callbacks=[_one], description="Probe written by cortex-exporter check"
     )
@@ -126,6 +126,6 @@ def send_probe(
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     once = replace(settings, retry_on_failure=RetrySettings(enabled=False))
-    with _quiet("upstream_prw.sender"):
+    with _quiet("upstream_prw.send.sender"):
         outcome = Sender(once, session).send(encoded, threading.Event())
     return ProbeResult(encoded, outcome, adapter.request, adapter.response, adapter.error)

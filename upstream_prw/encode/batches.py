@@ -11,17 +11,32 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from typing import Protocol
 
 import cramjam
 
-from upstream_prw.batch import EncodedRequest
-from upstream_prw.wire import varint
+from upstream_prw.encode.wire import varint
 
-__all__ = ["SNAPPY_BLOCK", "Shards"]
+__all__ = ["SNAPPY_BLOCK", "EncodedRequest", "Shards"]
 
 SNAPPY_BLOCK = 1 << 16  # the unit snappy compresses independently
 _GATHER = 4 * SNAPPY_BLOCK  # raw bytes gathered before compressing
+
+
+@dataclass(frozen=True, slots=True)
+class EncodedRequest:
+    """A snappy-compressed WriteRequest ready to POST.
+
+    Every series of a request hashes to `shard`, so one consumer per shard keeps the
+    samples of each series in timestamp order, retries included.
+    """
+
+    shard: int
+    payload: bytes
+    raw_size: int
+    series: int
+    samples: int
 
 
 class _Counts(Protocol):

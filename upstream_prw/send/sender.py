@@ -25,11 +25,11 @@ from urllib.parse import urlsplit
 import requests
 from requests.auth import AuthBase, HTTPBasicAuth
 
-from upstream_prw.batch import EncodedRequest
 from upstream_prw.config import RemoteWriteSettings
+from upstream_prw.encode.batches import EncodedRequest
 from upstream_prw.errors import RetryableSendError
-from upstream_prw.retry import RetryPolicy, parse_retry_after
-from upstream_prw.stats import Stats
+from upstream_prw.send.retry import RetryPolicy, parse_retry_after
+from upstream_prw.send.stats import Stats
 from upstream_prw.version import USER_AGENT
 
 __all__ = ["PERMANENT_REQUEST_ERRORS", "SendOutcome", "Sender", "settle_environment"]

@@ -7,17 +7,16 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
-from upstream_prw.entries import STALE, bucket_entries, exemplar_entries, histogram_doubles
-from upstream_prw.groups import BucketGroup, BucketLayout, Group, PlanState
-from upstream_prw.shards import Shards
+from upstream_prw.encode.batches import Shards
+from upstream_prw.encode.entries import STALE, bucket_entries, exemplar_entries, histogram_doubles
+from upstream_prw.encode.series import BucketGroup, BucketLayout, Group, PlanState
+from upstream_prw.encode.wire import histogram_bytes, length_prefixed, pack_double, varint
+from upstream_prw.errors import UntranslatableError
 from upstream_prw.translate.delta import fold_delta
-from upstream_prw.translate.model import Dropped
-from upstream_prw.translate.native import UntranslatableError
+from upstream_prw.translate.model import NOT_LATER, Dropped
 from upstream_prw.translate.plan import Kind
+from upstream_prw.translate.plans import attributes_key
 from upstream_prw.translate.points import native_histogram, summary_values
-from upstream_prw.translate.series import NOT_LATER
-from upstream_prw.translate.walk import attributes_key
-from upstream_prw.wire import histogram_bytes, length_prefixed, pack_double, varint
 
 __all__ = ["NewGroup", "encode_points"]
 

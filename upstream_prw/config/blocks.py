@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from upstream_prw._parse import (
+from upstream_prw.config.readers import (
     Reader,
     as_bool,
     as_duration,

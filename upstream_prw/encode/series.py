@@ -13,8 +13,8 @@ import zlib
 from collections.abc import Sequence
 from typing import Any
 
+from upstream_prw.encode.wire import label_bytes, varint
 from upstream_prw.translate.plan import Kind, MetricPlan
-from upstream_prw.wire import label_bytes, varint
 
 __all__ = [
     "BucketGroup",

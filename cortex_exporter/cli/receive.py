@@ -6,9 +6,9 @@ import contextlib
 import threading
 from typing import TextIO
 
-from cortex_exporter.output import Report, format_value, redact_key
-from cortex_exporter.received import ReceivedWrite, is_stale
-from cortex_exporter.receiver import InspectionReceiver
+from cortex_exporter.cli.output import Report, format_value, redact_key
+from cortex_exporter.cli.received import ReceivedWrite, is_stale
+from cortex_exporter.cli.receiver import InspectionReceiver
 
 __all__ = ["describe_write", "run_receive"]
 

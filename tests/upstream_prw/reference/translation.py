@@ -10,11 +10,19 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
+from upstream_prw.errors import UntranslatableError
 from upstream_prw.translate.delta import DeltaState, fold_delta
 from upstream_prw.translate.labels import Labels
-from upstream_prw.translate.model import STALE_NAN, Dropped, Series
-from upstream_prw.translate.native import UntranslatableError
+from upstream_prw.translate.model import (
+    NOT_LATER,
+    STALE_NAN,
+    Dropped,
+    Series,
+    series_labels,
+    target_info_name,
+)
 from upstream_prw.translate.plan import Kind, MetricPlan
+from upstream_prw.translate.plans import PlanCache, attributes_key
 from upstream_prw.translate.points import (
     bucket_index,
     exemplar_out,
@@ -24,12 +32,10 @@ from upstream_prw.translate.points import (
     summary_values,
 )
 from upstream_prw.translate.settings import TranslationSettings
-from upstream_prw.translate.walk import PlanCache, attributes_key
 
-__all__ = ["NOT_LATER", "Metadata", "Translation", "series_labels", "target_info_name", "translate"]
+__all__ = ["Metadata", "Translation", "translate"]
 
 Metadata = tuple[int, str, str, str]  # (type, family name, help, unit)
-NOT_LATER = "another point of the same series in this export is as late or later"
 
 
 @dataclass(slots=True)
@@ -37,18 +43,6 @@ class Translation:
     series: list[Series] = field(default_factory=list)
     metadata: list[Metadata] = field(default_factory=list)
     dropped: list[Dropped] = field(default_factory=list)
-
-
-def target_info_name(settings: TranslationSettings) -> str:
-    return f"{settings.namespace}_target_info" if settings.namespace else "target_info"
-
-
-def series_labels(base: Labels, name: str, extra: tuple[str, str] | None) -> Labels:
-    """The full sorted label set: base labels plus `__name__` and `le`/`quantile`."""
-    labels = [*base, ("__name__", name)]
-    if extra is not None:
-        labels.append(extra)
-    return tuple(sorted(labels))
 
 
 def point_layout(

@@ -9,13 +9,12 @@ from __future__ import annotations
 import math
 import random
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import timezone
 from email.utils import parsedate_to_datetime
 from typing import Literal
 
-from upstream_prw.config_blocks import RetrySettings
-from upstream_prw.errors import PermanentSendError
+from upstream_prw.config.blocks import RetrySettings
 
 __all__ = ["RETRYABLE_STATUSES", "Decision", "RetryPolicy", "parse_retry_after"]
 
@@ -60,7 +59,7 @@ class RetryPolicy:
     max_elapsed_time: float = 300.0
     multiplier: float = 1.5
     randomization_factor: float = 0.5
-    permanent_errors: tuple[type[BaseException], ...] = field(default=(PermanentSendError,))
+    permanent_errors: tuple[type[BaseException], ...] = ()
 
     def __post_init__(self) -> None:
         # Same rules as the config block, so a policy built by hand is checked too.
@@ -87,7 +86,7 @@ class RetryPolicy:
             max_elapsed_time=settings.max_elapsed_time,
             multiplier=settings.multiplier,
             randomization_factor=settings.randomization_factor,
-            permanent_errors=(PermanentSendError, *permanent_errors),
+            permanent_errors=permanent_errors,
         )
 
     def classify(self, status: int | None, exc: BaseException | None) -> Decision:

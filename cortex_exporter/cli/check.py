@@ -16,11 +16,11 @@ import requests
 
 from auth import CredentialSource, credential_source, infer_scope, resolve_region
 from auth.errors import AuthError
+from cortex_exporter.cli.explain import Diagnosis, explain_error, explain_response
+from cortex_exporter.cli.output import Report, redact_key
+from cortex_exporter.cli.probe import ProbeResult, probe_request, send_probe
 from cortex_exporter.config import Config
-from cortex_exporter.explain import Diagnosis, explain_error, explain_response
 from cortex_exporter.factory import build_session, resolve_source
-from cortex_exporter.output import Report, redact_key
-from cortex_exporter.probe import ProbeResult, probe_request, send_probe
 from upstream_prw.proto import remote_pb2
 
 __all__ = ["PROVIDERS", "region_source", "run_check"]

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from tests.upstream_prw.reference.translation import Metadata
 from upstream_prw.proto import remote_pb2
 from upstream_prw.translate.model import Series
-from upstream_prw.translate.series import Metadata
 
 __all__ = ["write_request"]
 

@@ -1,0 +1,27 @@
+"""The exporter's settings: typed readers, `RemoteWriteSettings` and its nested blocks.
+
+Pure: parsing and validation read no files and fill in no defaults beyond the fields'.
+"""
+
+from __future__ import annotations
+
+from upstream_prw.config.blocks import (
+    BasicAuthSettings,
+    QueueSettings,
+    ResourceToTelemetrySettings,
+    RetrySettings,
+    TargetInfoSettings,
+    TLSSettings,
+)
+from upstream_prw.config.settings import RESERVED_HEADERS, RemoteWriteSettings
+
+__all__ = [
+    "RESERVED_HEADERS",
+    "BasicAuthSettings",
+    "QueueSettings",
+    "RemoteWriteSettings",
+    "ResourceToTelemetrySettings",
+    "RetrySettings",
+    "TLSSettings",
+    "TargetInfoSettings",
+]
