@@ -19,6 +19,7 @@ import cramjam
 from upstream_prw.encode.batches import EncodedRequest, Shards
 from upstream_prw.encode.entries import stale_entries
 from upstream_prw.encode.fast_path import encode_histograms, encode_numbers
+from upstream_prw.encode.owners import SeriesOwners
 from upstream_prw.encode.point_loop import encode_points
 from upstream_prw.encode.series import BucketGroup, Group, PlanState, SeriesGroup, shard_of
 from upstream_prw.encode.templates import Templates, general_runs
@@ -69,7 +70,7 @@ class MetricsEncoder:
         self._plans = PlanCache(settings, max_idle=max_idle_collections)
         self._states: dict[MetricPlan, PlanState] = {}
         self._info: dict[ResourceLabels, SeriesGroup] = {}
-        self._owners: dict[int, Group] = {}
+        self._owners = SeriesOwners()
         self._templates = Templates()
         self._generation_ts: dict[int, int] = {}
         self._info_name = target_info_name(settings)
@@ -159,19 +160,18 @@ class MetricsEncoder:
     # -- cold paths ---------------------------------------------------------------------
 
     def _new_group(self, state: PlanState, key: Any, point: Any, sample_len: int) -> Group:
+        """The cached series of a point not seen before, from its label template."""
         plan = state.plan
         attributes = point.attributes or {}
         template = self._templates.get(plan.context, tuple(attributes), plan.reserved)
         runs = None if template is None else template.fill(list(attributes.values()))
         group: Group
-        # Keys to the registry of series already produced: hashes of their encoded labels.
         if plan.kind is Kind.HISTOGRAM or plan.kind is Kind.SUMMARY:
             if runs is None:
                 runs = general_runs(plan.context.labels(attributes, plan.reserved), plan.reserved)
             before, between, after = runs
             shard = shard_of(before + state.bucket_name + between + after, self.num_shards)
             group = BucketGroup(shard, plan.otel_name, runs, sample_len)
-            keys = [hash(b"".join((before, name, between, after))) for name in state.totals]
         else:
             if runs is None:
                 base = plan.context.labels(attributes)
@@ -181,13 +181,8 @@ class MetricsEncoder:
             group = SeriesGroup(
                 shard_of(labels, self.num_shards), plan.otel_name, labels, sample_len
             )
-            keys = [hash(labels)]
-        for k in keys:
-            owner = self._owners.get(k)
-            if owner is None or owner.seen < self._plans.generation - self._plans.max_idle:
-                self._owners[k] = group
-            elif not group.shadowed_by:
-                group.shadowed_by = owner.origin
+        idle_before = self._plans.generation - self._plans.max_idle
+        self._owners.claim(group, group.series_keys(state), idle_before)
         state.groups[key] = group
         return group
 
@@ -271,6 +266,4 @@ class MetricsEncoder:
             del self._generation_ts[old]
 
     def _release(self, state: PlanState, group: Group) -> None:
-        for key in group.registry_keys(state):  # type: ignore[attr-defined]
-            if self._owners.get(key) is group:
-                del self._owners[key]
+        self._owners.release(group, group.series_keys(state))

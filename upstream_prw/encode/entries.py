@@ -1,5 +1,5 @@
-"""Whole TimeSeries entries for what the fast paths do not take: a histogram point from
-its layout's template, points with exemplars, stale markers."""
+"""Whole TimeSeries entries: a histogram or summary point from its layout's template (for
+every path), points with exemplars, stale markers."""
 
 from __future__ import annotations
 
@@ -19,9 +19,10 @@ from upstream_prw.translate.points import (
     summary_values,
 )
 
-__all__ = ["bucket_entries", "exemplar_entries", "histogram_doubles", "stale_entries"]
+__all__ = ["STALE", "bucket_entries", "exemplar_entries", "histogram_doubles", "stale_entries"]
 
 STALE = pack_double(STALE_NAN)
+"""The stale marker as a sample value is written."""
 _NO_LAYOUT = BucketLayout((), ())
 
 
@@ -38,17 +39,16 @@ def histogram_doubles(point: Any, bounds: int, flags: bool) -> list[bytes]:
 
 
 def bucket_entries(
-    group: BucketGroup,
-    layout: BucketLayout,
-    after: bytes,
-    values: Iterable[bytes],
-    sample_len: int,
-    tail: bytes,
+    group: BucketGroup, layout: BucketLayout, values: Iterable[bytes], sample_len: int, tail: bytes
 ) -> bytes:
-    """The bucket (or quantile), `_sum` and `_count` series of one point, joined once."""
-    between = group.between
-    labels_len = len(group.before) + len(between) + len(after) - 3
-    parts = layout.template(group.before, labels_len, sample_len)[:]
+    """The bucket (or quantile), `_sum` and `_count` series of one point, joined once:
+    the layout's template filled with the group's labels, the values and the timestamp."""
+    after = group.after
+    if after[-2] != sample_len:
+        after = group.after_for(sample_len)
+    before, between = group.before, group.between
+    labels_len = len(before) + len(between) + len(after) - 3
+    parts = layout.template(before, labels_len, sample_len)[:]
     n = layout.rows
     parts[1::6] = [between] * n
     parts[3::6] = [after] * n
@@ -92,6 +92,5 @@ def stale_entries(group: Group, ts: int) -> tuple[bytes, int]:
         return b"".join((group.prefix_for(sample_len), STALE, tail)), 1
     assert isinstance(group, BucketGroup)
     layout = group.layout or _NO_LAYOUT
-    after = group.after_for(sample_len)
     values = [STALE] * layout.rows
-    return bucket_entries(group, layout, after, values, sample_len, tail), layout.rows
+    return bucket_entries(group, layout, values, sample_len, tail), layout.rows

@@ -10,14 +10,13 @@ the general loop in `general.py`; both produce the same bytes.
 from __future__ import annotations
 
 from collections.abc import Callable
-from itertools import accumulate
 from operator import attrgetter, itemgetter
 from typing import Any
 
 from upstream_prw.encode.batches import Shards
+from upstream_prw.encode.entries import bucket_entries, histogram_doubles
 from upstream_prw.encode.series import BucketGroup, PlanState
 from upstream_prw.encode.wire import pack_double, varint
-from upstream_prw.translate.points import histogram_values
 
 __all__ = ["encode_histograms", "encode_numbers"]
 
@@ -30,11 +29,11 @@ _TIME = attrgetter("time_unix_nano")
 _VALUE = attrgetter("value")
 
 
-def _known_groups(state: PlanState, points: Any, gen: int) -> list[Any] | None:
-    """The groups of a metric's points when each is a series of an earlier export, plain
-    (no exemplars, flags or delta folding) and once only, all at one timestamp: the common
-    case, checked a metric at a time with the per-point work in C. None when any point
-    needs the general path; nothing has been changed then."""
+def _known_groups(state: PlanState, points: Any, gen: int) -> tuple[list[Any], bool] | None:
+    """The groups of a metric's points, and whether they are the last export's in the same
+    order, when each point is a series of an earlier export, plain (no exemplars, flags or
+    delta folding) and once only, all at one timestamp: the common case, checked a metric
+    at a time with the per-point work in C. None when any point needs the point loop."""
     first = points[0]
     if len(state.groups) < len(points) or state.plan.delta or state.gen == gen:
         return None  # new series; or a metric seen twice in one export, which may repeat some
@@ -51,14 +50,25 @@ def _known_groups(state: PlanState, points: Any, gen: int) -> list[Any] | None:
         return None
     if None in groups or any(map(_SHADOWED, groups)):
         return None
-    if groups != state.last_groups:  # the same groups in the same order need no more checks
-        if len(set(groups)) != len(groups):
-            return None
+    if groups == state.last_groups:  # the same groups in the same order need no more checks
+        return groups, True
+    if len(set(groups)) != len(groups):
+        return None
+    return groups, False
+
+
+def _take(state: PlanState, points: Any, gen: int) -> list[Any] | None:
+    """`_known_groups`, and when it applies, the groups marked seen in this export."""
+    known = _known_groups(state, points, gen)
+    if known is None:
+        return None
+    groups, same = known
+    if not same:
         state.last_groups = groups
         state.batches = None
     seen = list(map(_SEEN, groups))
     state.start(gen)
-    state.fast_ms = (gen, first.time_unix_nano // 1_000_000)
+    state.fast_ms = (gen, points[0].time_unix_nano // 1_000_000)
     state.marked += len(groups)
     state.kept += seen.count(gen - 1)
     for group in groups:
@@ -68,7 +78,7 @@ def _known_groups(state: PlanState, points: Any, gen: int) -> list[Any] | None:
 
 def encode_numbers(state: PlanState, points: Any, gen: int, shards: Shards) -> int | None:
     """A gauge's or counter's points when `_known_groups` applies; their timestamp, or None."""
-    groups = _known_groups(state, points, gen)
+    groups = _take(state, points, gen)
     if groups is None:
         return None
     ts: int = points[0].time_unix_nano // 1_000_000
@@ -122,7 +132,7 @@ def _picker(indexes: list[int]) -> Callable[[list[bytes]], tuple[bytes, ...]]:
 def encode_histograms(state: PlanState, points: Any, gen: int, shards: Shards) -> int | None:
     """An explicit-bucket histogram's points when `_known_groups` applies; their timestamp,
     or None."""
-    groups = _known_groups(state, points, gen)
+    groups = _take(state, points, gen)
     if groups is None:
         return None
     ts: int = points[0].time_unix_nano // 1_000_000
@@ -131,40 +141,19 @@ def encode_histograms(state: PlanState, points: Any, gen: int, shards: Shards) -
     parts, sizes, counts, bounds = shards.parts, shards.sizes, shards.counts, shards.bounds
     last_bounds: Any = None
     layout = state.layout(points[0])
-    tails = [tail] * layout.rows
     group: BucketGroup
     for point, group in zip(points, groups, strict=True):
         explicit = point.explicit_bounds
         if explicit is not last_bounds:
             last_bounds, layout = explicit, state.layout(point)
-            tails = [tail] * layout.rows
         group.layout = layout
-        after = group.after
-        if after[-2] != sample_len:
-            after = group.after_for(sample_len)
-        # entries.bucket_entries(group, ..., entries.histogram_doubles(...), ...) written out
-        # here: this loop runs once per histogram point.
-        n = len(explicit)
-        bucket_counts = point.bucket_counts
-        if len(bucket_counts) < n:
-            values = list(map(pack_double, histogram_values(point)))
-        else:
-            count = pack_double(point.count)
-            values = [*map(pack_double, accumulate(bucket_counts[:n])), count]
-            values += (pack_double(point.sum), count)
-        before, between = group.before, group.between
-        labels_len = len(before) + len(between) + len(after) - 3
-        entries = layout.template(before, labels_len, sample_len)[:]
-        entries[1::6] = [between] * len(tails)
-        entries[3::6] = [after] * len(tails)
-        entries[4::6] = values
-        entries[5::6] = tails
-        joined = b"".join(entries)
+        values = histogram_doubles(point, len(explicit), False)
+        joined = bucket_entries(group, layout, values, sample_len, tail)
         shard = group.shard
         size = len(joined)
         if sizes[shard] + size > bounds[shard]:
             shards.make_room(shard, size)
         parts[shard].append(joined)
         sizes[shard] += size
-        counts[shard] += len(tails)
+        counts[shard] += layout.rows
     return ts

@@ -1,15 +1,19 @@
-"""The general per-point loop, for the points the fast paths do not take: new series,
-exemplars, flags, delta temporality, summaries, native histograms, several timestamps in
-one metric, repeated points."""
+"""The loop for the points the fast path does not take: new series, exemplars, flags, delta
+temporality, summaries, native histograms, several timestamps in one metric, repeated points.
+
+`_pending` does what every kind shares (find or make the point's cached series, keep the
+seen-counts that staleness needs, drop repeats and shadowed series, fold deltas, write
+points with exemplars); one writer per metric kind then appends the rest to their shards.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 from upstream_prw.encode.batches import Shards
 from upstream_prw.encode.entries import STALE, bucket_entries, exemplar_entries, histogram_doubles
-from upstream_prw.encode.series import BucketGroup, BucketLayout, Group, PlanState
+from upstream_prw.encode.series import BucketLayout, Group, PlanState
 from upstream_prw.encode.wire import histogram_bytes, length_prefixed, pack_double, varint
 from upstream_prw.errors import UntranslatableError
 from upstream_prw.translate.delta import fold_delta
@@ -23,12 +27,32 @@ __all__ = ["NewGroup", "encode_points"]
 NewGroup = Callable[[PlanState, Any, Any, int], Group]
 """Makes the group of a point not seen before: (state, key, point, sample length)."""
 
-_NO_LAYOUT = BucketLayout((), ())
+Pending = Iterator[tuple[Any, Any, int, bytes, int]]
+"""Per point left to write: (point, its group, timestamp ms, encoded timestamp field,
+sample length)."""
 
 
 class _Report(Protocol):
     points: int
     dropped: list[Dropped]
+
+
+class _Run:
+    """One metric's pass: what the writers need besides the points, and what it counted
+    (where rare, so the common path counts nothing)."""
+
+    __slots__ = ("duplicates", "flags", "fresh", "latest", "metric", "report", "skipped")
+
+    def __init__(self, report: _Report, metric: str, flags: bool) -> None:
+        self.report = report
+        self.metric = metric
+        self.flags = flags  # whether points of this kind have `flags` (the SDK's do not)
+        self.duplicates = self.fresh = self.skipped = 0
+        self.latest: int | None = None
+
+    def drop(self, reason: str) -> None:
+        self.skipped += 1
+        self.report.dropped.append(Dropped(self.metric, reason))
 
 
 def encode_points(
@@ -40,33 +64,37 @@ def encode_points(
     new_group: NewGroup,
 ) -> int | None:
     """Encode one metric's points, one at a time; return the latest timestamp among them."""
-    plan = state.plan
-    kind = plan.kind
-    single = kind is Kind.GAUGE or kind is Kind.COUNTER
-    delta = plan.delta
-    groups = state.groups
-    parts, sizes, counts, bounds = shards.parts, shards.sizes, shards.counts, shards.bounds
-    check_flags = hasattr(points[0], "flags")
-    check_exemplars = hasattr(points[0], "exemplars")
+    run = _Run(report, state.plan.otel_name, hasattr(points[0], "flags"))
     state.start(gen)
+    write = _WRITERS[state.plan.kind]
+    write(_pending(state, points, gen, shards, run, new_group), state, shards, run)
+    marked = len(points) - run.duplicates
+    state.marked += marked
+    state.kept += marked - run.fresh
+    report.points += len(points) - run.skipped
+    return run.latest
+
+
+def _pending(
+    state: PlanState, points: Any, gen: int, shards: Shards, run: _Run, new_group: NewGroup
+) -> Pending:
+    """The points to write, each with its group; marks each group seen in `gen`."""
+    groups = state.groups
+    delta = state.plan.delta
+    check_exemplars = hasattr(points[0], "exemplars")
     previous = gen - 1
-    duplicates = fresh = skipped = 0  # counted where rare, so the common path counts nothing
-    last_bounds: Any = None
-    layout = _NO_LAYOUT
     last_time = -1
+    ts = sample_len = 0
     tail = b""
-    sample_len = 0
-    ts = None
-    latest: int | None = None
     for point in points:
         time = point.time_unix_nano
         if time != last_time:
             last_time = time
             ts = time // 1_000_000
-            latest = ts if latest is None else max(latest, ts)
+            if run.latest is None or ts > run.latest:
+                run.latest = ts
             tail = b"\x10" + varint(ts)
             sample_len = 9 + len(tail)
-            value_len = sample_len - 1  # the double and the timestamp
         attributes = point.attributes
         try:
             key: Any = (*attributes, *attributes.values())
@@ -76,74 +104,87 @@ def encode_points(
             group = groups.get(key)
         if group is None:
             group = new_group(state, key, point, sample_len)
-            fresh += 1
+            run.fresh += 1
         elif group.seen != previous:
             if group.seen == gen:  # another point of a series already sent in this export
-                duplicates += 1
-                if ts is None or ts <= state.sent_ms(group):
-                    skipped += 1
-                    report.dropped.append(Dropped(plan.otel_name, NOT_LATER))
+                run.duplicates += 1
+                if ts <= state.sent_ms(group):
+                    run.drop(NOT_LATER)
                     continue
             else:
-                fresh += 1  # back after missing an export
+                run.fresh += 1  # back after missing an export
         group.seen = gen
-        group.last_gen, group.last_ms = gen, ts or 0
+        group.last_gen, group.last_ms = gen, ts
         if group.shadowed_by:
-            skipped += 1
-            report.dropped.append(
-                Dropped(plan.otel_name, f"its series are already produced by {group.shadowed_by}")
-            )
+            run.drop(f"its series are already produced by {group.shadowed_by}")
             continue
         if delta:
             group.delta, point = fold_delta(group.delta, point)
         if check_exemplars and point.exemplars:
-            series = exemplar_entries(state, group, point, ts or 0)
+            series = exemplar_entries(state, group, point, ts)
             shards.add(group.shard, sum(map(len, series)), len(series), series)
-        elif single:
-            prefix = group.prefix  # type: ignore[attr-defined]
-            if prefix[-2] != sample_len:
-                prefix = group.prefix_for(sample_len)  # type: ignore[attr-defined]
-            shard = group.shard
-            size = len(prefix) + value_len
-            if sizes[shard] + size > bounds[shard]:
-                shards.make_room(shard, size)
-            value = STALE if check_flags and point.flags & 1 else pack_double(point.value)
-            parts[shard] += (prefix, value, tail)
-            sizes[shard] += size
-            counts[shard] += 1
-        elif kind is Kind.NATIVE:
-            try:
-                histogram = histogram_bytes(native_histogram(point, ts or 0))
-            except UntranslatableError as exc:
-                report.dropped.append(Dropped(plan.otel_name, str(exc)))
-                skipped += 1
-                continue
-            entry = length_prefixed(b"\x0a", group.labels + histogram)  # type: ignore[attr-defined]
-            shards.add(group.shard, len(entry), 1, (entry,))
-        else:
-            bucket_group: BucketGroup = group  # type: ignore[assignment]
-            if kind is Kind.HISTOGRAM:
-                explicit = point.explicit_bounds
-                if explicit is not last_bounds:
-                    last_bounds, layout = explicit, state.layout(point)
-                bucket_group.layout = layout
-                values: Iterable[bytes] = histogram_doubles(point, len(explicit), check_flags)
-            else:
-                layout = bucket_group.layout = state.layout(point)
-                values = map(pack_double, summary_values(point))
-            after = bucket_group.after
-            if after[-2] != sample_len:
-                after = bucket_group.after_for(sample_len)
-            joined = bucket_entries(bucket_group, layout, after, values, sample_len, tail)
-            shard = group.shard
-            size = len(joined)
-            if sizes[shard] + size > bounds[shard]:
-                shards.make_room(shard, size)
-            parts[shard].append(joined)
-            sizes[shard] += size
-            counts[shard] += layout.rows
-    marked = len(points) - duplicates
-    state.marked += marked
-    state.kept += marked - fresh
-    report.points += len(points) - skipped
-    return latest
+            continue
+        yield point, group, ts, tail, sample_len
+
+
+def _write_numbers(pending: Pending, state: PlanState, shards: Shards, run: _Run) -> None:
+    """Gauges and counters: the cached prefix, the value, the timestamp."""
+    parts, sizes, counts, bounds = shards.parts, shards.sizes, shards.counts, shards.bounds
+    flags = run.flags
+    for point, group, _, tail, sample_len in pending:
+        prefix = group.prefix
+        if prefix[-2] != sample_len:
+            prefix = group.prefix_for(sample_len)
+        shard = group.shard
+        size = len(prefix) + sample_len - 1  # the double and the timestamp follow
+        if sizes[shard] + size > bounds[shard]:
+            shards.make_room(shard, size)
+        value = STALE if flags and point.flags & 1 else pack_double(point.value)
+        parts[shard] += (prefix, value, tail)
+        sizes[shard] += size
+        counts[shard] += 1
+
+
+def _write_native(pending: Pending, state: PlanState, shards: Shards, run: _Run) -> None:
+    """Exponential histograms: one native histogram each, or the reason it has none."""
+    for point, group, ts, _, _ in pending:
+        try:
+            histogram = histogram_bytes(native_histogram(point, ts))
+        except UntranslatableError as exc:
+            run.drop(str(exc))
+            continue
+        entry = length_prefixed(b"\x0a", group.labels + histogram)
+        shards.add(group.shard, len(entry), 1, (entry,))
+
+
+def _write_histograms(pending: Pending, state: PlanState, shards: Shards, run: _Run) -> None:
+    """Explicit-bucket histograms: `le` buckets, `_sum` and `_count`."""
+    last_bounds: Any = None
+    layout: BucketLayout | None = None
+    for point, group, _, tail, sample_len in pending:
+        explicit = point.explicit_bounds
+        if explicit is not last_bounds or layout is None:
+            last_bounds, layout = explicit, state.layout(point)
+        group.layout = layout
+        joined = bucket_entries(
+            group, layout, histogram_doubles(point, len(explicit), run.flags), sample_len, tail
+        )
+        shards.add(group.shard, len(joined), layout.rows, (joined,))
+
+
+def _write_summaries(pending: Pending, state: PlanState, shards: Shards, run: _Run) -> None:
+    """Summaries: one series per quantile, `_sum` and `_count`."""
+    for point, group, _, tail, sample_len in pending:
+        layout = group.layout = state.layout(point)
+        values = list(map(pack_double, summary_values(point)))
+        joined = bucket_entries(group, layout, values, sample_len, tail)
+        shards.add(group.shard, len(joined), layout.rows, (joined,))
+
+
+_WRITERS: dict[Kind, Callable[[Pending, PlanState, Shards, _Run], None]] = {
+    Kind.GAUGE: _write_numbers,
+    Kind.COUNTER: _write_numbers,
+    Kind.NATIVE: _write_native,
+    Kind.HISTOGRAM: _write_histograms,
+    Kind.SUMMARY: _write_summaries,
+}

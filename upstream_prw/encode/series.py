@@ -60,6 +60,11 @@ class Group:
         self.delta: Any = None  # delta accumulation state
         self.shadowed_by = ""  # metric name that already owns these series
 
+    def series_keys(self, state: PlanState) -> tuple[int, ...]:
+        """What identifies its series among all series (see `owners.SeriesOwners`); for a
+        histogram, its `_sum` and `_count` series stand for the rest."""
+        raise NotImplementedError
+
 
 class SeriesGroup(Group):
     """A gauge, counter or native histogram point: one series, kept as its prefix."""
@@ -80,8 +85,7 @@ class SeriesGroup(Group):
             self.prefix = series_prefix(self.labels, sample_len)
         return self.prefix
 
-    def registry_keys(self, state: Any) -> tuple[int, ...]:
-        """What identifies its series among all series (see `MetricsEncoder._new_group`)."""
+    def series_keys(self, state: PlanState) -> tuple[int, ...]:
         return (hash(self.labels),)
 
 
@@ -107,7 +111,7 @@ class BucketGroup(Group):
         """The encoded labels of one of its series."""
         return self.before + name + self.between + extra + self.after[:-3]
 
-    def registry_keys(self, state: Any) -> tuple[int, ...]:
+    def series_keys(self, state: PlanState) -> tuple[int, ...]:
         return tuple(hash(self.body(name)) for name in state.totals)
 
 
