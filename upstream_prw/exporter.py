@@ -67,12 +67,9 @@ class PrometheusRemoteWriteExporter(MetricExporter):
         self,
         settings: RemoteWriteSettings,
         session: requests.Session | None = None,
-        *,
-        wall_clock: Callable[[], float] = time.time,
     ) -> None:
         super().__init__(preferred_temporality=_CUMULATIVE)
         self.settings = settings
-        self._wall_clock = wall_clock
         self._stats = Stats()
         queue_settings = settings.remote_write_queue
         shards = queue_settings.num_consumers if queue_settings.enabled else 1
@@ -117,7 +114,7 @@ class PrometheusRemoteWriteExporter(MetricExporter):
             refused: list[EncodedRequest] = []
             try:
                 report = self._encoder.encode(
-                    metrics_data, self._handoff(refused), now_ms=int(self._wall_clock() * 1000)
+                    metrics_data, self._handoff(refused), now_ms=int(time.time() * 1000)
                 )
             except Exception:
                 logger.exception("remote write export failed while encoding; nothing was sent")
@@ -143,7 +140,7 @@ class PrometheusRemoteWriteExporter(MetricExporter):
             self._shut_down = True
             if self.settings.send_stale_markers_on_shutdown:
                 refused: list[EncodedRequest] = []
-                now_ms = int(self._wall_clock() * 1000)
+                now_ms = int(time.time() * 1000)
                 report = self._encoder.stale_all(self._handoff(refused), now_ms=now_ms)
                 self._account(report, refused)
         if self._queue is not None and not self._queue.shutdown(timeout_millis / 1000):

@@ -38,7 +38,6 @@ class ShardedQueue:
         deliver: Deliver,
         *,
         stats: Stats | None = None,
-        clock: Callable[[], float] = time.monotonic,
         name: str = "remote-write",
     ) -> None:
         if num_consumers < 1 or queue_size < 1:
@@ -46,7 +45,6 @@ class ShardedQueue:
         self._deliver = deliver
         self._queue_size = queue_size
         self.stats = Stats() if stats is None else stats
-        self._clock = clock
         self._lock = threading.Lock()
         self._work = [threading.Condition(self._lock) for _ in range(num_consumers)]
         self._settled = threading.Condition(self._lock)
@@ -112,7 +110,7 @@ class ShardedQueue:
         A tenth of the timeout (at most a second) is kept back from flushing so that workers
         woken from a backoff can still report their request before we return.
         """
-        deadline = self._clock() + timeout_s
+        deadline = time.monotonic() + timeout_s
         with self._lock:
             self._closed = True
         flushed = self.flush(timeout_s - min(0.1 * timeout_s, 1.0))
@@ -124,7 +122,7 @@ class ShardedQueue:
                 "shutdown: %d queued requests (%d samples) were not sent", requests, samples
             )
         for thread in self._threads:
-            thread.join(max(0.0, deadline - self._clock()))
+            thread.join(max(0.0, deadline - time.monotonic()))
         return flushed and not any(t.is_alive() for t in self._threads)
 
     def _abandon_pending(self) -> tuple[int, int] | None:

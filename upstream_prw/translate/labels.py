@@ -8,7 +8,7 @@ the series itself and always win.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from upstream_prw.translate.naming import label_value, sanitize_label_name
@@ -17,7 +17,6 @@ __all__ = [
     "Labels",
     "ResourceLabels",
     "attribute_labels",
-    "merge_labels",
     "resource_labels",
     "scope_labels",
 ]
@@ -90,24 +89,3 @@ def scope_labels(name: str, version: str | None, attributes: Mapping[str, object
     if version:
         out["otel_scope_version"] = label_value(version)
     return tuple(sorted(out.items()))
-
-
-def merge_labels(
-    *,
-    converted: Iterable[tuple[str, str]],
-    attributes: Mapping[str, str],
-    identity: Iterable[tuple[str, str]],
-    scope: Iterable[tuple[str, str]],
-    external: Iterable[tuple[str, str]],
-    reserved: Iterable[str] = (),
-) -> Labels:
-    """The sorted label set of a series, without its name and `le`/`quantile`."""
-    labels = dict(converted)
-    labels.update(attributes)
-    labels.update(identity)
-    labels.update(scope)
-    for name, value in external:
-        labels.setdefault(name, value)
-    for name in reserved:
-        labels.pop(name, None)
-    return tuple(sorted(labels.items()))

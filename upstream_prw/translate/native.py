@@ -26,8 +26,7 @@ MAX_SCHEMA = 8
 # Zero runs longer than this start a new span instead of being sent as explicit zeros.
 _MAX_ZERO_RUN = 2
 
-RESET_HINT_UNKNOWN = 0
-RESET_HINT_GAUGE = 3
+RESET_HINT_UNKNOWN = 0  # cumulative OpenTelemetry histograms reset only on restart
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +106,6 @@ def to_native(
     positive: tuple[int, Sequence[int]],
     negative: tuple[int, Sequence[int]],
     timestamp_ms: int,
-    gauge: bool = False,
 ) -> NativeHistogram:
     """Build the native histogram for one exponential-histogram point."""
     if scale < MIN_SCHEMA:
@@ -130,6 +128,6 @@ def to_native(
         positive_deltas=pos_deltas,
         negative_spans=neg_spans,
         negative_deltas=neg_deltas,
-        reset_hint=RESET_HINT_GAUGE if gauge else RESET_HINT_UNKNOWN,
+        reset_hint=RESET_HINT_UNKNOWN,
         timestamp_ms=timestamp_ms,
     )
