@@ -24,6 +24,7 @@ __all__ = [
     "credential_source",
     "describe_failure",
     "resolve_credentials",
+    "utc_now",
 ]
 
 DEFAULT_SESSION_NAME = "otel-remote-write"
@@ -97,7 +98,7 @@ def resolve_credentials(
     credentials: CredentialSource = botocore.credentials.DeferredRefreshableCredentials(
         refresh_using=fetcher.fetch_credentials,
         method=f"assume-role (base credentials: {credential_source(base)})",
-        time_fetcher=clock or _utc_now,
+        time_fetcher=clock or utc_now,
     )
     return credentials
 
@@ -133,7 +134,8 @@ def describe_failure(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
-def _utc_now() -> datetime:
+def utc_now() -> datetime:
+    """The signing and refreshing clock: aware UTC, as botocore's own."""
     return datetime.now(timezone.utc)
 
 

@@ -16,7 +16,14 @@ import botocore.session  # type: ignore[import-untyped]
 
 from auth.errors import RegionError
 
-__all__ = ["SigningScope", "check_region", "infer_scope", "resolve_region"]
+__all__ = [
+    "SigningScope",
+    "check_region",
+    "infer_scope",
+    "is_region_code",
+    "is_service_name",
+    "resolve_region",
+]
 
 AMP_SERVICE = "aps"
 
@@ -28,6 +35,16 @@ _AMP_HOST = re.compile(
     r"(?:vpce\.)?(?:amazonaws\.com|amazonaws\.com\.cn|api\.aws|api\.amazonwebservices\.com\.cn)"
 )
 _REGION = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+
+
+def is_region_code(text: str) -> bool:
+    """Whether `text` has the shape of a region code (`us-east-1`): lower case, dashes."""
+    return _REGION.fullmatch(text) is not None
+
+
+def is_service_name(text: str) -> bool:
+    """Whether `text` can name the service of a credential scope: no blanks anywhere."""
+    return bool(text) and text.split() == [text]
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +65,7 @@ def infer_scope(endpoint: str) -> SigningScope | None:
 
 def check_region(region: str) -> str:
     """Return `region` if it can scope a signature, else raise RegionError."""
-    if not _REGION.fullmatch(region):
+    if not is_region_code(region):
         raise RegionError(
             f"aws_auth.region: {region!r} is not an AWS region name; "
             "use the lower-case code of the workspace's region, e.g. us-east-1"

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import datetime
 
 from requests import PreparedRequest
 from requests.auth import AuthBase
@@ -19,9 +19,10 @@ from auth.credentials import (
     credential_source,
     describe_failure,
     resolve_credentials,
+    utc_now,
 )
 from auth.errors import AuthError, CredentialsError, SigningError
-from auth.region import check_region
+from auth.region import check_region, is_service_name
 from auth.signing import SIGNATURE_HEADERS, host_header, sign
 
 __all__ = ["REMOTE_WRITE_SIGNED_HEADERS", "SigV4Auth", "is_remote_write_signed"]
@@ -39,10 +40,6 @@ def is_remote_write_signed(name: str) -> bool:
     return name in REMOTE_WRITE_SIGNED_HEADERS or name.startswith("x-amz-")
 
 
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
 class SigV4Auth(AuthBase):
     """Signs requests with AWS SigV4 for `service` in `region`; never lets one go unsigned.
 
@@ -57,10 +54,10 @@ class SigV4Auth(AuthBase):
         region: str,
         service: str = "aps",
         credentials: CredentialSource | None = None,
-        clock: Callable[[], datetime] = _utc_now,
+        clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self._region = check_region(region)
-        if not service or not service.strip() or service != service.strip():
+        if not is_service_name(service):
             raise AuthError(f"aws_auth.service: {service!r} is not a service name, e.g. aps")
         self._service = service
         self._credentials = credentials

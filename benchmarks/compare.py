@@ -42,8 +42,8 @@ from harness import (
 from receiver import ReceiverProcess
 from workload import make_metrics_data, touch_everything
 
-from upstream_prw.encode.encoder import MetricsEncoder
-from upstream_prw.translate.settings import TranslationSettings
+from upstream_prw import TranslationSettings
+from upstream_prw.encode import MetricsEncoder
 
 OURS = "ours"
 CONTRIB = "contrib, defaults"

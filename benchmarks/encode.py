@@ -21,8 +21,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from workload import make_metrics_data, touch_everything
 
-from upstream_prw.encode.encoder import MetricsEncoder
-from upstream_prw.translate.settings import TranslationSettings
+from upstream_prw import TranslationSettings
+from upstream_prw.encode import MetricsEncoder
 
 
 def _run(encoder: MetricsEncoder, data: object) -> tuple[float, int, int]:

@@ -11,6 +11,7 @@ import dataclasses
 import re
 from dataclasses import dataclass, field
 
+from auth.region import is_region_code, is_service_name
 from upstream_prw import RemoteWriteSettings
 from upstream_prw.config.readers import (
     Reader,
@@ -31,14 +32,13 @@ AUTH_KEY = "aws_auth"
 REMOTE_WRITE_KEYS = frozenset(f.name for f in dataclasses.fields(RemoteWriteSettings))
 """Top-level keys owned by the upstream exporter (its settings' field names)."""
 
-_REGION = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 _ROLE_ARN = re.compile(r"arn:aws[a-z-]*:iam::\d{12}:role/[\w+=,.@/-]+")
 _SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}")
 _EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}")
 
 
 def _check_region(value: str, path: str) -> None:
-    if value and not _REGION.fullmatch(value):
+    if value and not is_region_code(value):
         raise ConfigError(
             path, f'"{value}" is not an AWS region code; use lower case, e.g. us-east-1'
         )
@@ -101,7 +101,7 @@ class AuthSettings:
         as_bool(self.enabled, "enabled")
         _check_region(as_str(self.region, "region"), "region")
         service = as_str(self.service, "service")
-        if not service or service != service.strip() or " " in service:
+        if not is_service_name(service):
             raise ConfigError("service", f'"{service}" is not a service name; AMP\'s is "aps"')
         if self.profile is not None and not as_str(self.profile, "profile").strip():
             raise ConfigError("profile", "must not be empty; remove it to use the default")

@@ -15,15 +15,12 @@ from __future__ import annotations
 
 import difflib
 import os
-import weakref
 from collections.abc import Mapping
-from typing import Any
 
 import upstream_prw
 from cortex_exporter.config import AUTH_KEY, Config
-from cortex_exporter.factory import build_session
-from cortex_exporter.loading import read_yaml
-from upstream_prw.config.readers import type_name
+from cortex_exporter.factory import build_session, close_with
+from cortex_exporter.loading import read_config_file
 from upstream_prw.errors import ConfigError
 
 __all__ = [
@@ -61,18 +58,6 @@ def _flag(name: str, value: str) -> bool:
     raise ConfigError(name, f'expected true or false, got "{value}"')
 
 
-def _read_file(path: str, environ: Mapping[str, str]) -> dict[str, Any]:
-    try:
-        with open(path, encoding="utf-8") as file:
-            text = file.read()
-    except OSError as error:
-        raise ConfigError(ENV_CONFIG, f"cannot read {path}: {error.strerror}") from None
-    data = read_yaml(text, environ=environ)
-    if not isinstance(data, dict):
-        raise ConfigError("", f"expected a mapping, got {type_name(data)}")
-    return data
-
-
 def config_from_environ(environ: Mapping[str, str] | None = None) -> Config:
     """The config the variables describe: the file's, with the single-value overrides."""
     env = os.environ if environ is None else environ
@@ -81,7 +66,7 @@ def config_from_environ(environ: Mapping[str, str] | None = None) -> Config:
     # Which variable set which key, so that an error names what the user actually wrote.
     owners: dict[str, str] = {}
     try:
-        data = _read_file(path, env) if path else {}
+        data = dict(read_config_file(path, environ=env, key=ENV_CONFIG)) if path else {}
         endpoint = env.get(ENV_ENDPOINT, "").strip()
         if endpoint:
             data["endpoint"] = endpoint
@@ -123,5 +108,4 @@ class AutoConfiguredExporter(upstream_prw.PrometheusRemoteWriteExporter):
         config = config_from_environ(environ)
         session = build_session(config)
         super().__init__(config.remote_write, session)
-        if session is not None:
-            weakref.finalize(self, session.close)
+        close_with(self, session)

@@ -22,12 +22,13 @@ from auth import CredentialSource, SigV4Auth, credential_source, infer_scope, re
 from auth.credentials import FrozenCredentials, resolve_credentials
 from cortex_exporter.config import AuthSettings, Config
 from cortex_exporter.loading import load_config
-from upstream_prw.send.sender import settle_environment
+from upstream_prw.send import settle_environment
 
 __all__ = [
     "ConfigLike",
     "DeferredCredentials",
     "build_session",
+    "close_with",
     "new_exporter",
     "resolve_source",
     "sigv4_auth",
@@ -150,7 +151,12 @@ def new_exporter(
     config = to_config(config)
     session = build_session(config, credentials=credentials)
     exporter = upstream_prw.new_exporter(config.remote_write, session=session)
-    if session is not None:
-        # Upstream closes only sessions it created; this one lives exactly as long as it.
-        weakref.finalize(exporter, session.close)
+    close_with(exporter, session)
     return exporter
+
+
+def close_with(exporter: object, session: requests.Session | None) -> None:
+    """Close `session` when `exporter` is garbage-collected: upstream closes only sessions
+    it created, and this one lives exactly as long as the exporter it was built for."""
+    if session is not None:
+        weakref.finalize(exporter, session.close)

@@ -17,10 +17,10 @@ from typing import Any
 import yaml
 
 from cortex_exporter.config import Config
-from upstream_prw.config.readers import join
+from upstream_prw.config.readers import as_mapping, join
 from upstream_prw.errors import ConfigError
 
-__all__ = ["expand_text", "load_config", "read_yaml"]
+__all__ = ["expand_text", "load_config", "read_config_file", "read_yaml"]
 
 _TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{")
 _REFERENCE = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>.*))?", re.DOTALL)
@@ -104,14 +104,24 @@ def read_yaml(text: str, *, environ: Mapping[str, str] | None = None, source: st
         loader.dispose()
 
 
+def read_config_file(
+    path: str | os.PathLike[str], *, environ: Mapping[str, str] | None = None, key: str = ""
+) -> Mapping[str, object]:
+    """The mapping in the YAML file at `path`, environment references expanded.
+
+    `key` is the setting that named the file (an environment variable, say): errors are
+    reported under it, and then need not repeat the file's name.
+    """
+    name = os.fspath(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise ConfigError(key, f"cannot read config file {name}: {error.strerror}") from None
+    return as_mapping(read_yaml(text, environ=environ, source="" if key else name), "")
+
+
 def load_config(
     path: str | os.PathLike[str], *, environ: Mapping[str, str] | None = None
 ) -> Config:
     """Read the YAML file at `path` into a `Config`; the only I/O is reading that file."""
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-    except OSError as error:
-        raise ConfigError(
-            "", f"cannot read config file {os.fspath(path)}: {error.strerror}"
-        ) from None
-    return Config.from_mapping(read_yaml(text, environ=environ, source=os.fspath(path)))
+    return Config.from_mapping(read_config_file(path, environ=environ))

@@ -21,11 +21,9 @@ from opentelemetry.sdk.metrics.export import InMemoryMetricReader
 from opentelemetry.sdk.resources import Resource
 from requests.adapters import HTTPAdapter
 
-from upstream_prw import RemoteWriteSettings
-from upstream_prw.config.blocks import RetrySettings
-from upstream_prw.encode.batches import EncodedRequest
-from upstream_prw.encode.encoder import MetricsEncoder
-from upstream_prw.send.sender import Sender, SendOutcome
+from upstream_prw import RemoteWriteSettings, RetrySettings
+from upstream_prw.encode import EncodedRequest, MetricsEncoder
+from upstream_prw.send import Sender, SendOutcome
 
 __all__ = ["PROBE_METRIC", "ProbeResult", "RecordingAdapter", "probe_request", "send_probe"]
 

@@ -7,8 +7,9 @@ import threading
 from typing import TextIO
 
 from cortex_exporter.cli.output import Report, format_value, redact_key
-from cortex_exporter.cli.received import ReceivedWrite, is_stale
+from cortex_exporter.cli.received import ReceivedWrite
 from cortex_exporter.cli.receiver import InspectionReceiver
+from upstream_prw.translate import is_stale
 
 __all__ = ["describe_write", "run_receive"]
 

@@ -6,7 +6,6 @@ Pure data and decoding (snappy, `WriteRequest`), shared by the receiver, the com
 from __future__ import annotations
 
 import math
-import struct
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -20,16 +19,8 @@ __all__ = [
     "Reply",
     "SeriesState",
     "decode_write",
-    "is_stale",
     "series_order",
 ]
-
-_STALE_BITS = 0x7FF0000000000002
-
-
-def is_stale(value: float) -> bool:
-    """Whether `value` is Prometheus' stale marker (one specific NaN)."""
-    return math.isnan(value) and struct.unpack("<Q", struct.pack("<d", value))[0] == _STALE_BITS
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,20 +11,20 @@ import json
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import replace
-from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 
 from auth import verify
+from auth.credentials import utc_now
 from cortex_exporter.cli.received import (
     ReceivedSeries,
     ReceivedWrite,
     Reply,
     SeriesState,
     decode_write,
-    is_stale,
     series_order,
 )
+from upstream_prw.translate import is_stale
 
 __all__ = ["AMP_MESSAGES", "InspectionReceiver"]
 
@@ -40,10 +40,6 @@ AMP_MESSAGES = {
     "scope": "Credential should be scoped to a valid region.",
 }
 """What AMP answers (403) for each kind of signature failure, so `check` can be tried here."""
-
-
-def _utc_now() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 class _Server(ThreadingHTTPServer):
@@ -101,14 +97,12 @@ class InspectionReceiver:
         service: str | None = None,
         on_request: Callable[[ReceivedWrite], None] | None = None,
         respond: Callable[[ReceivedWrite], Reply] | None = None,
-        clock: Callable[[], datetime] = _utc_now,
     ) -> None:
         self._secrets = dict(secrets or {})
         self._region = region
         self._service = service
         self._on_request = on_request
         self.respond = respond
-        self._clock = clock
         self._lock = threading.Condition()
         self._received: list[ReceivedWrite] = []
         self._arrived = 0
@@ -157,7 +151,7 @@ class InspectionReceiver:
             headers=headers,
             body=body,
             secrets=self._secrets,
-            now=self._clock(),
+            now=utc_now(),
             region=self._region,
             service=self._service,
         )

@@ -91,7 +91,7 @@ def test_file_errors_name_the_variable_and_the_file(tmp_path: Path) -> None:
     assert _error({ENV_CONFIG: str(path)}) == f"{ENV_CONFIG}={path}: expected a mapping, got list"
     missing = tmp_path / "missing.yaml"
     assert _error({ENV_CONFIG: str(missing)}) == (
-        f"{ENV_CONFIG}: cannot read {missing}: No such file or directory"
+        f"{ENV_CONFIG}: cannot read config file {missing}: No such file or directory"
     )
 
 

@@ -13,10 +13,11 @@ import requests
 from botocore.credentials import Credentials
 
 from auth import SigV4Auth
-from cortex_exporter.cli.received import Reply, decode_write, is_stale
+from cortex_exporter.cli.received import Reply, decode_write
 from cortex_exporter.cli.receiver import AMP_MESSAGES, InspectionReceiver
 from tests.cortex_exporter.support import ACCESS_KEY, SECRET_KEY
 from upstream_prw.proto import remote_pb2
+from upstream_prw.translate import is_stale
 
 STALE = struct.unpack("<d", struct.pack("<Q", 0x7FF0000000000002))[0]
 HEADERS = {"Content-Encoding": "snappy", "Content-Type": "application/x-protobuf"}

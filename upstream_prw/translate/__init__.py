@@ -18,6 +18,7 @@ from upstream_prw.translate.model import (
     Summary,
     SummaryDataPoint,
     ValueAtQuantile,
+    is_stale,
 )
 from upstream_prw.translate.native import NativeHistogram
 from upstream_prw.translate.plan import Context, Kind, MetricPlan
@@ -43,4 +44,5 @@ __all__ = [
     "ValueAtQuantile",
     "attributes_key",
     "fold_delta",
+    "is_stale",
 ]

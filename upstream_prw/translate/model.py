@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,6 +21,7 @@ __all__ = [
     "Summary",
     "SummaryDataPoint",
     "ValueAtQuantile",
+    "is_stale",
     "series_labels",
     "target_info_name",
 ]
@@ -27,6 +29,12 @@ __all__ = [
 STALE_NAN_BITS = 0x7FF0000000000002
 # The Prometheus stale marker: a NaN with a payload that no computation produces.
 STALE_NAN: float = struct.unpack("<d", struct.pack("<Q", STALE_NAN_BITS))[0]
+
+
+def is_stale(value: float) -> bool:
+    """Whether `value` is the stale marker (an ordinary NaN is not)."""
+    return math.isnan(value) and struct.unpack("<Q", struct.pack("<d", value))[0] == STALE_NAN_BITS
+
 
 NOT_LATER = "another point of the same series in this export is as late or later"
 """Why a repeated point is dropped: a series' samples only ever move forward."""
