@@ -1,64 +1,52 @@
-"""Every module says what it exports, and exports what it defines publicly."""
+"""The package's public surface: what a user needs to build settings and an exporter.
+
+Every module's own `__all__` is checked by `tests/test_layout.py`, which walks the packages.
+"""
 
 from __future__ import annotations
 
-import ast
-import importlib
-import inspect
+import upstream_prw
 
-import pytest
-
-_MODULES = [
-    "upstream_prw.config.readers",
-    "upstream_prw.config.settings",
-    "upstream_prw.config.blocks",
-    "upstream_prw.send.queue",
-    "upstream_prw.send.retry",
-    "upstream_prw.send.sender",
-    "upstream_prw.send.stats",
-    "upstream_prw.version",
-]
-
-
-@pytest.mark.parametrize("name", _MODULES)
-def test_all_lists_existing_public_names(name: str) -> None:
-    module = importlib.import_module(name)
-    exported = module.__all__
-    assert sorted(exported) == sorted(set(exported))
-    for attribute in exported:
-        assert hasattr(module, attribute), f"{name}.{attribute}"
-    defined_here = {
-        attribute
-        for attribute, value in vars(module).items()
-        if not attribute.startswith("_")
-        and (inspect.isclass(value) or inspect.isfunction(value))
-        and value.__module__ == name
-    }
-    assert defined_here <= set(exported)
+PUBLIC = {
+    "BasicAuthSettings",
+    "ConfigError",
+    "PrometheusRemoteWriteExporter",
+    "QueueSettings",
+    "RemoteWriteSettings",
+    "ResourceToTelemetrySettings",
+    "RetrySettings",
+    "RetryableSendError",
+    "SendError",
+    "StatsSnapshot",
+    "TLSSettings",
+    "TargetInfoSettings",
+    "TranslationSettings",
+    "UntranslatableError",
+    "UpstreamPRWError",
+    "new_exporter",
+}
 
 
-def _imports(name: str, seen: set[str]) -> set[str]:
-    """Top-level modules imported by `name` and, transitively, by our own modules it imports."""
-    if name in seen:
-        return set()
-    seen.add(name)
-    tree = ast.parse(inspect.getsource(importlib.import_module(name)))
-    found: set[str] = set()
-    for node in ast.walk(tree):
-        names = []
-        if isinstance(node, ast.Import):
-            names = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            names = [node.module]
-        for imported in names:
-            found.add(imported.split(".")[0])
-            if imported.startswith("upstream_prw"):
-                found |= _imports(imported, seen)
-    return found
+def test_exported_names() -> None:
+    assert set(upstream_prw.__all__) == PUBLIC
+    for name in PUBLIC:
+        assert getattr(upstream_prw, name) is not None
 
 
-@pytest.mark.parametrize("name", ["upstream_prw.config.settings", "upstream_prw.send.retry"])
-def test_pure_core_imports_neither_requests_nor_time(name: str) -> None:
-    imported = _imports(name, set())
-    assert "upstream_prw" in imported
-    assert not imported & {"requests", "time", "urllib3", "socket", "threading"}
+def test_settings_can_be_built_from_the_public_names_alone() -> None:
+    settings = upstream_prw.RemoteWriteSettings(
+        endpoint="http://127.0.0.1:9/api/v1/write",
+        tls=upstream_prw.TLSSettings(insecure_skip_verify=False),
+        basic_auth=upstream_prw.BasicAuthSettings(username="u", password="p"),
+        retry_on_failure=upstream_prw.RetrySettings(max_elapsed_time=10.0),
+        remote_write_queue=upstream_prw.QueueSettings(num_consumers=2),
+        resource_to_telemetry_conversion=upstream_prw.ResourceToTelemetrySettings(enabled=True),
+        target_info=upstream_prw.TargetInfoSettings(enabled=False),
+    )
+    assert settings.remote_write_queue.num_consumers == 2
+    assert settings.translation_settings().resource_to_telemetry_conversion
+
+
+def test_every_error_is_an_upstream_error() -> None:
+    for name in ("ConfigError", "SendError", "RetryableSendError", "UntranslatableError"):
+        assert issubclass(getattr(upstream_prw, name), upstream_prw.UpstreamPRWError)
