@@ -172,6 +172,7 @@ class MetricsEncoder:
             before, between, after = runs
             shard = shard_of(before + state.bucket_name + between + after, self.num_shards)
             group = BucketGroup(shard, plan.otel_name, runs, sample_len)
+            keys = group.series_keys(state)
         else:
             if runs is None:
                 base = plan.context.labels(attributes)
@@ -181,8 +182,9 @@ class MetricsEncoder:
             group = SeriesGroup(
                 shard_of(labels, self.num_shards), plan.otel_name, labels, sample_len
             )
+            keys = (hash(labels),)  # group.series_keys(state), without parsing the prefix
         idle_before = self._plans.generation - self._plans.max_idle
-        self._owners.claim(group, group.series_keys(state), idle_before)
+        self._owners.claim(group, keys, idle_before)
         state.groups[key] = group
         return group
 

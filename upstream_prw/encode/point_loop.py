@@ -86,13 +86,15 @@ def _pending(
     last_time = -1
     ts = sample_len = 0
     tail = b""
+    latest: int | None = None
+    fresh = duplicates = 0
     for point in points:
         time = point.time_unix_nano
         if time != last_time:
             last_time = time
             ts = time // 1_000_000
-            if run.latest is None or ts > run.latest:
-                run.latest = ts
+            if latest is None or ts > latest:
+                latest = run.latest = ts
             tail = b"\x10" + varint(ts)
             sample_len = 9 + len(tail)
         attributes = point.attributes
@@ -104,15 +106,15 @@ def _pending(
             group = groups.get(key)
         if group is None:
             group = new_group(state, key, point, sample_len)
-            run.fresh += 1
+            fresh += 1
         elif group.seen != previous:
             if group.seen == gen:  # another point of a series already sent in this export
-                run.duplicates += 1
+                duplicates += 1
                 if ts <= state.sent_ms(group):
                     run.drop(NOT_LATER)
                     continue
             else:
-                run.fresh += 1  # back after missing an export
+                fresh += 1  # back after missing an export
         group.seen = gen
         group.last_gen, group.last_ms = gen, ts
         if group.shadowed_by:
@@ -125,6 +127,7 @@ def _pending(
             shards.add(group.shard, sum(map(len, series)), len(series), series)
             continue
         yield point, group, ts, tail, sample_len
+    run.fresh, run.duplicates = fresh, duplicates  # once the writer has taken every point
 
 
 def _write_numbers(pending: Pending, state: PlanState, shards: Shards, run: _Run) -> None:
