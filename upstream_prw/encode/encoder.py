@@ -23,7 +23,7 @@ from upstream_prw.encode.owners import SeriesOwners
 from upstream_prw.encode.point_loop import encode_points
 from upstream_prw.encode.series import BucketGroup, Group, PlanState, SeriesGroup, shard_of
 from upstream_prw.encode.templates import Templates, general_runs
-from upstream_prw.encode.wire import labels_bytes, metadata_bytes, pack_double, varint
+from upstream_prw.encode.wire import labels_bytes, metadata_bytes, pack_double, sample_tail
 from upstream_prw.translate.labels import ResourceLabels
 from upstream_prw.translate.model import Dropped, series_labels, target_info_name
 from upstream_prw.translate.plan import Kind, MetricPlan
@@ -193,16 +193,16 @@ class MetricsEncoder:
     ) -> None:
         """One `target_info` series per resource that has non-identifying attributes."""
         for resource, ts in resource_ts.items():
-            tail = b"\x10" + varint(ts)
+            tail, sample_len = sample_tail(ts)
             group = self._info.get(resource)
             if group is None:
                 labels = labels_bytes(
                     sorted([*(resource.info or ()), ("__name__", self._info_name)])
                 )
-                group = SeriesGroup(shard_of(labels, self.num_shards), "", labels, 9 + len(tail))
+                group = SeriesGroup(shard_of(labels, self.num_shards), "", labels, sample_len)
                 self._info[resource] = group
             group.seen = gen
-            prefix = group.prefix_for(9 + len(tail))
+            prefix = group.prefix_for(sample_len)
             shards.add(
                 group.shard, len(prefix) + 8 + len(tail), 1, (prefix, pack_double(1.0), tail)
             )

@@ -8,7 +8,7 @@ from itertools import accumulate
 from typing import Any
 
 from upstream_prw.encode.series import BucketGroup, BucketLayout, Group, PlanState, SeriesGroup
-from upstream_prw.encode.wire import pack_double, timeseries_bytes, varint
+from upstream_prw.encode.wire import pack_double, sample_tail, timeseries_bytes
 from upstream_prw.translate.model import STALE_NAN
 from upstream_prw.translate.plan import Kind
 from upstream_prw.translate.points import (
@@ -86,8 +86,7 @@ def stale_entries(group: Group, ts: int) -> tuple[bytes, int]:
 
     A native histogram's series goes stale through a float sample carrying the stale NaN.
     """
-    tail = b"\x10" + varint(ts)
-    sample_len = 9 + len(tail)
+    tail, sample_len = sample_tail(ts)
     if isinstance(group, SeriesGroup):
         return b"".join((group.prefix_for(sample_len), STALE, tail)), 1
     assert isinstance(group, BucketGroup)

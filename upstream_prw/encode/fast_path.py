@@ -16,7 +16,7 @@ from typing import Any
 from upstream_prw.encode.batches import Shards
 from upstream_prw.encode.entries import bucket_entries, histogram_doubles
 from upstream_prw.encode.series import BucketGroup, PlanState
-from upstream_prw.encode.wire import pack_double, varint
+from upstream_prw.encode.wire import pack_double, sample_tail
 
 __all__ = ["encode_histograms", "encode_numbers"]
 
@@ -82,8 +82,7 @@ def encode_numbers(state: PlanState, points: Any, gen: int, shards: Shards) -> i
     if groups is None:
         return None
     ts: int = points[0].time_unix_nano // 1_000_000
-    tail = b"\x10" + varint(ts)
-    sample_len = 9 + len(tail)
+    tail, sample_len = sample_tail(ts)
     batches = state.batches
     if batches is None or batches[0] != sample_len:
         batches = state.batches = (sample_len, _number_batches(groups, sample_len))
@@ -136,8 +135,7 @@ def encode_histograms(state: PlanState, points: Any, gen: int, shards: Shards) -
     if groups is None:
         return None
     ts: int = points[0].time_unix_nano // 1_000_000
-    tail = b"\x10" + varint(ts)
-    sample_len = 9 + len(tail)
+    tail, sample_len = sample_tail(ts)
     parts, sizes, counts, bounds = shards.parts, shards.sizes, shards.counts, shards.bounds
     last_bounds: Any = None
     layout = state.layout(points[0])

@@ -14,7 +14,12 @@ from typing import Any, Protocol
 from upstream_prw.encode.batches import Shards
 from upstream_prw.encode.entries import STALE, bucket_entries, exemplar_entries, histogram_doubles
 from upstream_prw.encode.series import BucketLayout, Group, PlanState
-from upstream_prw.encode.wire import histogram_bytes, length_prefixed, pack_double, varint
+from upstream_prw.encode.wire import (
+    histogram_bytes,
+    length_prefixed,
+    pack_double,
+    sample_tail,
+)
 from upstream_prw.errors import UntranslatableError
 from upstream_prw.translate.delta import fold_delta
 from upstream_prw.translate.model import NOT_LATER, Dropped
@@ -95,8 +100,7 @@ def _pending(
             ts = time // 1_000_000
             if latest is None or ts > latest:
                 latest = run.latest = ts
-            tail = b"\x10" + varint(ts)
-            sample_len = 9 + len(tail)
+            tail, sample_len = sample_tail(ts)
         attributes = point.attributes
         try:
             key: Any = (*attributes, *attributes.values())

@@ -22,6 +22,7 @@ __all__ = [
     "metadata_bytes",
     "pack_double",
     "sample_bytes",
+    "sample_tail",
     "timeseries_bytes",
     "varint",
 ]
@@ -46,6 +47,13 @@ _SMALL_VARINTS = tuple(_varint(i) for i in range(16384))  # lengths: most fit in
 def varint(n: int) -> bytes:
     """Base-128 varint; negative int64 values take ten bytes (two's complement)."""
     return _SMALL_VARINTS[n] if 0 <= n < 16384 else _varint(n)
+
+
+def sample_tail(timestamp_ms: int) -> tuple[bytes, int]:
+    """A sample's timestamp field, and the length of a sample that ends with it (its
+    double's tag and value come first): what every series of one timestamp shares."""
+    tail = b"\x10" + varint(timestamp_ms)
+    return tail, 9 + len(tail)
 
 
 def length_prefixed(tag: bytes, payload: bytes) -> bytes:
