@@ -110,15 +110,23 @@ class PrometheusRemoteWriteExporter(MetricExporter):
         if self._shut_down:
             logger.warning("export called after shutdown; %s dropped", _points(metrics_data))
             return MetricExportResult.FAILURE
-        with self._export_lock:
+        deadline = time.monotonic() + timeout_millis / 1000
+        if not self._export_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            logger.warning(
+                "export timed out behind another export; %s dropped", _points(metrics_data)
+            )
+            return MetricExportResult.FAILURE
+        try:
             refused: list[EncodedRequest] = []
             try:
                 report = self._encoder.encode(
-                    metrics_data, self._handoff(refused), now_ms=int(time.time() * 1000)
+                    metrics_data, self._handoff(refused, deadline), now_ms=int(time.time() * 1000)
                 )
             except Exception:
                 logger.exception("remote write export failed while encoding; nothing was sent")
                 return MetricExportResult.FAILURE
+        finally:
+            self._export_lock.release()
         self._account(report, refused)
         return MetricExportResult.FAILURE if refused else MetricExportResult.SUCCESS
 
@@ -132,29 +140,45 @@ class PrometheusRemoteWriteExporter(MetricExporter):
             return True
         return self._queue.flush(timeout_millis / 1000)
 
-    def shutdown(self, timeout_millis: float = 30_000, **kwargs: Any) -> None:
-        """Send stale markers for live series, flush within the timeout, stop the workers."""
-        with self._export_lock:
-            if self._shut_down:
-                return
-            self._shut_down = True
-            if self.settings.send_stale_markers_on_shutdown:
-                refused: list[EncodedRequest] = []
-                now_ms = int(time.time() * 1000)
-                report = self._encoder.stale_all(self._handoff(refused), now_ms=now_ms)
-                self._account(report, refused)
-        if self._queue is not None and not self._queue.shutdown(timeout_millis / 1000):
+    def shutdown(
+        self, timeout_millis: float = 30_000, timeout: float | None = None, **kwargs: Any
+    ) -> None:
+        """Send stale markers for live series and what is queued, one attempt each while
+        time is left, then stop the workers: done within the deadline, whatever the backend.
+
+        `timeout` (milliseconds) is what the SDK's reader passes; it wins over `timeout_millis`.
+        """
+        millis = timeout_millis if timeout is None else timeout
+        deadline = time.monotonic() + max(0.0, millis) / 1000
+        if self._shut_down:
+            return
+        self._shut_down = True
+        self._stop.set()  # an export sending without the queue stops waiting between attempts
+        if self._export_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
+            try:
+                if self.settings.send_stale_markers_on_shutdown:
+                    refused: list[EncodedRequest] = []
+                    now_ms = int(time.time() * 1000)
+                    handoff = self._handoff(refused, deadline)
+                    report = self._encoder.stale_all(handoff, now_ms=now_ms)
+                    self._account(report, refused)
+            finally:
+                self._export_lock.release()
+        remaining = max(0.0, deadline - time.monotonic())
+        if self._queue is not None and not self._queue.shutdown(remaining):
             logger.warning("remote write shutdown: not everything was delivered in time")
-        self._stop.set()
         self._sender.close()
 
-    def _handoff(self, refused: list[EncodedRequest]) -> Callable[[EncodedRequest], None]:
-        """Where encoded requests go: the queue, or (queue disabled) straight to the sender."""
+    def _handoff(
+        self, refused: list[EncodedRequest], deadline: float
+    ) -> Callable[[EncodedRequest], None]:
+        """Where encoded requests go: the queue, or (queue disabled) straight to the sender,
+        which must be done by `deadline`."""
         queue = self._queue
         if queue is None:
 
             def send_now(request: EncodedRequest) -> None:
-                if not self._sender.send(request, self._stop).delivered:
+                if not self._sender.send(request, self._stop, deadline).delivered:
                     refused.append(request)
 
             return send_now

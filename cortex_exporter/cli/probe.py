@@ -6,6 +6,7 @@ wire) and the raw answer; for a dry run it answers itself, so nothing leaves the
 
 from __future__ import annotations
 
+import io
 import logging
 import threading
 import time
@@ -24,11 +25,13 @@ from requests.adapters import HTTPAdapter
 from upstream_prw import RemoteWriteSettings, RetrySettings
 from upstream_prw.encode import EncodedRequest, MetricsEncoder
 from upstream_prw.send import Sender, SendOutcome
+from upstream_prw.send.response import read_capped
 
 __all__ = ["PROBE_METRIC", "ProbeResult", "RecordingAdapter", "probe_request", "send_probe"]
 
 PROBE_METRIC = "cortex_exporter_check"
 PROBE_SERVICE = "cortex-exporter-check"
+_BODY_WAIT = 10.0
 
 
 class RecordingAdapter(HTTPAdapter):
@@ -50,13 +53,18 @@ class RecordingAdapter(HTTPAdapter):
             response.status_code = 204
             response.request = request
             response.url = request.url or ""
-            response._content = b""
+            response.raw = io.BytesIO(b"")
             return response
         try:
             self.response = super().send(request, *args, **kwargs)
         except Exception as error:
             self.error = error
             raise
+        # The sender streams an answer and keeps only its start for the log; the diagnosis
+        # wants the body, read here (capped and by the deadline all the same).
+        timeout = kwargs.get("timeout")
+        wait = timeout if isinstance(timeout, int | float) else _BODY_WAIT
+        self.response._content = read_capped(self.response, time.monotonic() + wait, time.monotonic)
         return self.response
 
 
@@ -124,6 +132,6 @@ def send_probe(
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     once = replace(settings, retry_on_failure=RetrySettings(enabled=False))
-    with _quiet("upstream_prw.send.sender"):
+    with _quiet("upstream_prw.send"):
         outcome = Sender(once, session).send(encoded, threading.Event())
     return ProbeResult(encoded, outcome, adapter.request, adapter.response, adapter.error)

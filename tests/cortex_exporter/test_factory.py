@@ -129,10 +129,29 @@ def test_construction_does_not_look_for_credentials(
         }
     )
     assert time.monotonic() - started < 1.0
-    with caplog.at_level(logging.ERROR):
+    with caplog.at_level(logging.WARNING):
         assert exporter.export(one_counter()).name == "FAILURE"
     exporter.shutdown()
     assert "no AWS credentials found" in caplog.text
+    assert receiver.received == []
+
+
+def test_missing_credentials_are_a_warning_within_two_seconds(
+    receiver: InspectionReceiver, caplog: pytest.LogCaptureFixture
+) -> None:
+    """With the queue on, the first export fails on a worker: visible at once all the same."""
+    exporter = new_exporter(_signed_config(receiver.url))
+    with caplog.at_level(logging.WARNING, logger="upstream_prw"):
+        started = time.monotonic()
+        assert exporter.export(one_counter()).name == "SUCCESS"  # queued
+        while not caplog.records and time.monotonic() - started < 5.0:
+            time.sleep(0.01)
+        took = time.monotonic() - started
+        exporter.shutdown(timeout_millis=500)
+    assert took < 2.0
+    first = caplog.records[0].getMessage()
+    assert first.startswith("remote write to 127.0.0.1:")
+    assert "failed: NoCredentialsError: no AWS credentials found" in first
     assert receiver.received == []
 
 

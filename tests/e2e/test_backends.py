@@ -56,7 +56,7 @@ def test_prometheus_out_of_order_sample_is_permanent(
     try:
         first = sender.send(encoded_request([(labels, [(now_ms, 1.0)])]), threading.Event())
         assert first.delivered, first
-        with caplog.at_level(logging.ERROR, logger="upstream_prw"):
+        with caplog.at_level(logging.WARNING, logger="upstream_prw"):
             older = encoded_request([(labels, [(now_ms - 5000, 2.0)])])
             outcome = sender.send(older, threading.Event())
     finally:
@@ -64,7 +64,8 @@ def test_prometheus_out_of_order_sample_is_permanent(
     assert (outcome.delivered, outcome.attempts, outcome.status) == (False, 1, 400)
     assert outcome.error is not None and "out of order sample" in outcome.error
     (record,) = caplog.records
-    assert record.getMessage().startswith("remote write rejected with 400: out of order sample")
+    assert "failed: HTTP 400: out of order sample" in record.getMessage()
+    assert record.levelno == logging.WARNING
     snapshot = stats.snapshot()
     assert (snapshot.requests_sent, snapshot.requests_failed, snapshot.requests_retried) == (
         1,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from upstream_prw.send.queue import ShardedQueue
 from upstream_prw.send.retry import RetryPolicy
-from upstream_prw.send.sender import Sender, SendOutcome, settle_environment
+from upstream_prw.send.sender import Sender, SendOutcome
+from upstream_prw.send.session import settle_environment
 from upstream_prw.send.stats import Stats, StatsSnapshot
 
 __all__ = [

@@ -20,8 +20,9 @@ __all__ = ["Deliver", "ShardedQueue"]
 
 logger = logging.getLogger(__name__)
 
-Deliver = Callable[[EncodedRequest, threading.Event], object]
-"""Sends one request; must return promptly once the event is set (it is the stop signal)."""
+Deliver = Callable[[EncodedRequest, threading.Event, "float | None"], object]
+"""Sends one request: (request, stop event, deadline on `time.monotonic` or None). Once the
+event is set it must not wait between attempts, and it must be done by the deadline."""
 
 
 class ShardedQueue:
@@ -58,6 +59,7 @@ class ShardedQueue:
         self._depth = 0
         self._closed = False
         self._stop = threading.Event()
+        self._deadline: float | None = None  # set by shutdown: workers finish by then
         self._logged_kinds: set[str] = set()
         self._threads = [
             threading.Thread(target=self._run, args=(i,), name=f"{name}-{i}", daemon=True)
@@ -103,18 +105,22 @@ class ShardedQueue:
             )
 
     def shutdown(self, timeout_s: float) -> bool:
-        """Refuse new requests, flush, then stop (cutting backoff waits short), abandon what
-        is left and join the workers, all within `timeout_s`. True if every request was
-        delivered or given up on by the sender and every worker has exited.
+        """Refuse new requests and stop waiting between attempts: each request still held
+        gets at most one more attempt while time is left. Then abandon what is left and join
+        the workers, all within `timeout_s`. True if every request was delivered or given up
+        on by the sender and every worker has exited.
 
-        A tenth of the timeout (at most a second) is kept back from flushing so that workers
-        woken from a backoff can still report their request before we return.
+        A tenth of the timeout (at most half a second) is kept back from the attempts, so
+        that workers can report their request before we return.
         """
         deadline = time.monotonic() + timeout_s
         with self._lock:
             self._closed = True
-        flushed = self.flush(timeout_s - min(0.1 * timeout_s, 1.0))
+            self._deadline = deadline - min(0.1 * timeout_s, 0.5)
+            for work in self._work:
+                work.notify_all()
         self._stop.set()
+        flushed = self.flush(max(0.0, self._deadline - time.monotonic()))
         abandoned = self._abandon_pending()
         if abandoned:
             requests, samples = abandoned
@@ -157,7 +163,7 @@ class ShardedQueue:
                     return
                 seq, request = pending.popleft()
             try:
-                self._deliver(request, self._stop)
+                self._deliver(request, self._stop, self._deadline)
             except Exception as exc:  # a consumer must outlive any bug in deliver
                 self._report(exc, request)
             with self._lock:

@@ -16,7 +16,7 @@ from typing import Literal
 
 from upstream_prw.config.blocks import RetrySettings
 
-__all__ = ["RETRYABLE_STATUSES", "Decision", "RetryPolicy", "parse_retry_after"]
+__all__ = ["MAX_RETRY_AFTER", "RETRYABLE_STATUSES", "Decision", "RetryPolicy", "parse_retry_after"]
 
 Decision = Literal["success", "retry", "permanent"]
 
@@ -26,6 +26,10 @@ RETRYABLE_STATUSES = frozenset({429, *range(500, 600)})
 Every other non-2xx status is permanent: 4xx means the request itself is wrong, and 1xx/3xx
 mean the endpoint is misconfigured (a redirect would turn the POST into a GET)."""
 
+MAX_RETRY_AFTER = 3600.0
+"""The longest a `Retry-After` is waited: any longer wait is cut to this, so no value, however
+large, can overflow a timer or park a shard for days."""
+
 _DELTA_SECONDS = re.compile(r"[+-]?\d+(?:\.\d+)?")
 
 
@@ -34,14 +38,14 @@ def parse_retry_after(value: str, now: float) -> float | None:
     seconds). A time in the past gives 0; anything unparseable gives None."""
     text = value.strip()
     if _DELTA_SECONDS.fullmatch(text):
-        return max(0.0, float(text))
+        return min(max(0.0, float(text)), MAX_RETRY_AFTER)
     try:
         when = parsedate_to_datetime(text)
     except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if when.tzinfo is None:  # "-0000" means UTC with no claim about the local zone
         when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, when.timestamp() - now)
+    return min(max(0.0, when.timestamp() - now), MAX_RETRY_AFTER)
 
 
 @dataclass(frozen=True, kw_only=True)

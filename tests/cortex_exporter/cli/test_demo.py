@@ -69,4 +69,4 @@ def test_demo_against_a_refusing_endpoint_fails(
     assert status == 1
     last = captured.out.rstrip().splitlines()[-1]
     assert last.startswith("FAILED: ") and "cortex-exporter check" in last
-    assert "remote write rejected with 403: no" in caplog.text
+    assert "failed: HTTP 403: no; the backend refuses these credentials" in caplog.text

@@ -31,7 +31,9 @@ class _Gate:
         self.started = threading.Semaphore(0)
         self.delivered: list[EncodedRequest] = []
 
-    def __call__(self, request: EncodedRequest, stop: threading.Event) -> None:
+    def __call__(
+        self, request: EncodedRequest, stop: threading.Event, deadline: float | None
+    ) -> None:
         self.started.release()
         self.open.wait(5.0)
         self.delivered.append(request)
@@ -81,7 +83,7 @@ def test_one_shard_delivers_in_put_order_while_others_proceed() -> None:
     delivered: list[int] = []
     blocked = threading.Event()
 
-    def deliver(request: EncodedRequest, stop: threading.Event) -> None:
+    def deliver(request: EncodedRequest, stop: threading.Event, deadline: float | None) -> None:
         if request.shard == 1:
             blocked.wait(5.0)
         delivered.append(request.samples)
@@ -130,7 +132,7 @@ def test_flush_waits_for_delivery() -> None:
 
 
 def test_flush_of_an_empty_queue_returns_at_once() -> None:
-    queue = ShardedQueue(2, 10, lambda request, stop: None)
+    queue = ShardedQueue(2, 10, lambda request, stop, deadline: None)
     assert queue.flush(0.0)
     assert queue.shutdown(1.0)
 
@@ -143,32 +145,37 @@ def test_shutdown_interrupts_a_long_retry_after(receiver: Receiver) -> None:
     assert queue.put(encoded_request([({"__name__": "up"}, [(1000, 1.0)])]))
     receiver.wait_for(1)
     started = time.monotonic()
-    assert queue.shutdown(1.0) is False
-    assert time.monotonic() - started < 2.0
+    assert queue.shutdown(1.0) is True  # the wait is cut short and the request given up
+    assert time.monotonic() - started < 0.5
     assert stats.snapshot().requests_failed == 1
     assert queue.put(_request(0)) is False
 
 
 def test_shutdown_abandons_requests_no_worker_started(caplog: pytest.LogCaptureFixture) -> None:
-    def wait_for_stop(request: EncodedRequest, stop: threading.Event) -> None:
-        stop.wait(30.0)
+    hold = threading.Event()
+
+    def stuck(request: EncodedRequest, stop: threading.Event, deadline: float | None) -> None:
+        hold.wait(5.0)  # a deliver that keeps no deadline: shutdown keeps its own
 
     stats = Stats()
-    queue = ShardedQueue(1, 10, wait_for_stop, stats=stats)
+    queue = ShardedQueue(1, 10, stuck, stats=stats)
     for _ in range(4):
         queue.put(_request(0, samples=2))
+    started = time.monotonic()
     with caplog.at_level(logging.WARNING, logger="upstream_prw"):
         assert queue.shutdown(0.1) is False
+    assert time.monotonic() - started < 0.6
     messages = [r.getMessage() for r in caplog.records]
     assert messages == ["shutdown: 3 queued requests (6 samples) were not sent"]
     snapshot = stats.snapshot()
     assert (snapshot.requests_failed, snapshot.samples_failed) == (3, 6)
-    assert snapshot.queue_depth == 0
+    assert snapshot.queue_depth == 1  # the one still in flight
+    hold.set()
 
 
 def test_put_after_shutdown_is_refused() -> None:
     stats = Stats()
-    queue = ShardedQueue(2, 10, lambda request, stop: None, stats=stats)
+    queue = ShardedQueue(2, 10, lambda request, stop, deadline: None, stats=stats)
     assert queue.shutdown(1.0)
     assert queue.put(_request(0, samples=4)) is False
     assert stats.snapshot().samples_dropped == 4
@@ -180,7 +187,7 @@ def test_workers_survive_exceptions_logged_once_per_kind(
 ) -> None:
     delivered: list[int] = []
 
-    def deliver(request: EncodedRequest, stop: threading.Event) -> None:
+    def deliver(request: EncodedRequest, stop: threading.Event, deadline: float | None) -> None:
         if request.samples == 1:
             raise ValueError("bug one")
         if request.samples == 2:
@@ -204,7 +211,7 @@ def test_workers_survive_exceptions_logged_once_per_kind(
 
 
 def test_workers_are_named_daemon_threads() -> None:
-    queue = ShardedQueue(3, 10, lambda request, stop: None, name="prw-test")
+    queue = ShardedQueue(3, 10, lambda request, stop, deadline: None, name="prw-test")
     names = {t.name: t.daemon for t in threading.enumerate() if t.name.startswith("prw-test-")}
     assert names == {"prw-test-0": True, "prw-test-1": True, "prw-test-2": True}
     assert queue.shutdown(1.0)
@@ -213,4 +220,4 @@ def test_workers_are_named_daemon_threads() -> None:
 
 def test_bad_sizes_are_rejected() -> None:
     with pytest.raises(ValueError, match="at least 1"):
-        ShardedQueue(0, 10, lambda request, stop: None)
+        ShardedQueue(0, 10, lambda request, stop, deadline: None)

@@ -17,7 +17,7 @@ from tests.upstream_prw.payloads import encoded_request
 from tests.upstream_prw.receiver import DROP, Receiver, Step
 from upstream_prw.config import BasicAuthSettings, RemoteWriteSettings, RetrySettings
 from upstream_prw.encode.batches import EncodedRequest
-from upstream_prw.send.sender import Sender, SendOutcome, settle_environment
+from upstream_prw.send import Sender, SendOutcome, settle_environment
 from upstream_prw.send.stats import Stats, StatsSnapshot
 from upstream_prw.version import USER_AGENT
 
@@ -63,7 +63,7 @@ def test_request_carries_the_spec_headers_and_the_payload_as_is(receiver: Receiv
     assert list(got.series()) == [({"__name__": "up", "job": "test"}, [(1000, 1.0), (2000, 2.0)])]
 
 
-def test_400_is_permanent_and_logged_once(
+def test_400_is_permanent_and_logged_once_at_warning_with_the_body_cut(
     receiver: Receiver, caplog: pytest.LogCaptureFixture
 ) -> None:
     receiver.script(Step(400, body="out of order sample\n" + "x" * 5000))
@@ -74,11 +74,13 @@ def test_400_is_permanent_and_logged_once(
     assert (outcome.attempts, outcome.status) == (1, 400)
     assert outcome.error is not None and outcome.error.startswith("HTTP 400: out of order sample")
     assert len(receiver.received) == 1
-    rejected = [r for r in caplog.records if "rejected" in r.getMessage()]
+    rejected = [r for r in caplog.records if r.levelno >= logging.WARNING]
     assert len(rejected) == 1
     message = rejected[0].getMessage()
-    assert message.startswith("remote write rejected with 400: out of order sample")
-    assert 256 <= len(message) < 256 + 60
+    where = f"127.0.0.1:{receiver.url.split(':')[2].split('/')[0]}"
+    assert message.startswith(f"remote write to {where} failed: HTTP 400: out of order sample\\nxx")
+    body = message.split("HTTP 400: ", 1)[1].split("; the backend", 1)[0]
+    assert len(body) == 256
     assert stats.snapshot() == StatsSnapshot(samples_failed=2, requests_failed=1)
 
 
