@@ -124,11 +124,14 @@ def _serve(port: int) -> None:
 
 
 class ReceiverProcess:
-    """Starts the sink in a child process; stops it on exit."""
+    """Starts the sink in a child process (on `port`, or any free one); stops it on exit."""
+
+    def __init__(self, port: int = 0) -> None:
+        self._port = port
 
     def __enter__(self) -> ReceiverProcess:
         self._proc = subprocess.Popen(
-            [sys.executable, __file__],
+            [sys.executable, __file__, str(self._port)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -159,4 +162,4 @@ class ReceiverProcess:
 
 
 if __name__ == "__main__":
-    _serve(0)
+    _serve(int(sys.argv[1]) if len(sys.argv) > 1 else 0)

@@ -8,8 +8,10 @@ and summarised in one log line per export.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -29,9 +31,10 @@ from opentelemetry.sdk.metrics.export import (
     MetricsData,
 )
 
+from upstream_prw.accounting import ExportLog, count_points
 from upstream_prw.config import RemoteWriteSettings
 from upstream_prw.encode.batches import EncodedRequest
-from upstream_prw.encode.encoder import EncodeReport, MetricsEncoder
+from upstream_prw.encode.encoder import MetricsEncoder
 from upstream_prw.send.queue import ShardedQueue
 from upstream_prw.send.sender import Sender
 from upstream_prw.send.stats import Stats, StatsSnapshot
@@ -71,28 +74,74 @@ class PrometheusRemoteWriteExporter(MetricExporter):
         super().__init__(preferred_temporality=_CUMULATIVE)
         self.settings = settings
         self._stats = Stats()
-        queue_settings = settings.remote_write_queue
-        shards = queue_settings.num_consumers if queue_settings.enabled else 1
-        self._encoder = MetricsEncoder(
-            settings.translation_settings(),
-            num_shards=shards,
-            max_batch_size_bytes=settings.max_batch_size_bytes,
-        )
+        self._encoder = self._new_encoder()
         self._sender = Sender(settings, session, stats=self._stats)
         self._stop = threading.Event()
         self._queue: ShardedQueue | None = None
+        queue_settings = settings.remote_write_queue
         if queue_settings.enabled:
             self._queue = ShardedQueue(
                 queue_settings.num_consumers,
                 queue_settings.queue_size,
                 self._sender.send,
+                max_bytes=queue_settings.max_bytes,
                 stats=self._stats,
             )
+            # Dropped without shutdown(): the workers stop once the exporter is collected.
+            # Not at interpreter exit, where the SDK's own shutdown still needs them.
+            weakref.finalize(self, self._queue.close_now).atexit = False
+        self._log = ExportLog(self._stats, queued=self._queue is not None)
         self._export_lock = threading.Lock()
         self._shut_down = False
+        self._instances: set[object] = set()  # service.instance.id values exported
+        self._forked_from: set[object] | None = None  # the parent's, in a forked child
+        _after_fork_in_child(self)
 
     def __repr__(self) -> str:
         return f"PrometheusRemoteWriteExporter({self.settings.endpoint!r})"
+
+    def _new_encoder(self) -> MetricsEncoder:
+        queue = self.settings.remote_write_queue
+        return MetricsEncoder(
+            self.settings.translation_settings(),
+            num_shards=queue.num_consumers if queue.enabled else 1,
+            max_batch_size_bytes=self.settings.max_batch_size_bytes,
+        )
+
+    def after_fork_in_child(self) -> None:
+        """Run in a child process after `os.fork()` (registered at construction).
+
+        Locks held at the fork are never inherited, the workers start anew, the parent's
+        queued requests stay the parent's to send, and the parent's series with it: the
+        child starts from a fresh encoder. Its own data is delivered as usual.
+        """
+        self._export_lock = threading.Lock()
+        self._stats.after_fork_in_child()
+        self._log.after_fork_in_child()
+        self._sender.after_fork_in_child()
+        self._encoder = self._new_encoder()
+        if self._queue is not None and not self._shut_down:
+            self._queue.after_fork_in_child()
+        self._forked_from = set(self._instances)
+
+    def _check_identity(self, metrics_data: MetricsData) -> None:
+        """Note the instances exported; in a forked child, warn once if they are shared."""
+        instances = {
+            rm.resource.attributes.get("service.instance.id")
+            for rm in metrics_data.resource_metrics
+        }
+        self._instances |= instances
+        parent, self._forked_from = self._forked_from, None
+        # Nothing exported before the fork: the resource was most likely built before it too
+        # (the SDK draws a random service.instance.id once), and so is every sibling's.
+        if parent is not None and (not parent or any(i is None or i in parent for i in instances)):
+            logger.warning(
+                "this process was forked after the exporter was built, so its metrics most "
+                "likely carry the same service.instance.id as its parent's and its siblings', "
+                "and workers overwrite each other's series; build the MeterProvider in each "
+                "worker (gunicorn's post_fork, uWSGI's @postfork, Celery's "
+                "worker_process_init), or give each worker its own service.instance.id"
+            )
 
     @property
     def stats(self) -> StatsSnapshot:
@@ -108,15 +157,17 @@ class PrometheusRemoteWriteExporter(MetricExporter):
         self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any
     ) -> MetricExportResult:
         if self._shut_down:
-            logger.warning("export called after shutdown; %s dropped", _points(metrics_data))
+            logger.warning("export after shutdown: %d points dropped", count_points(metrics_data))
             return MetricExportResult.FAILURE
         deadline = time.monotonic() + timeout_millis / 1000
         if not self._export_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
             logger.warning(
-                "export timed out behind another export; %s dropped", _points(metrics_data)
+                "export timed out behind another: %d points dropped", count_points(metrics_data)
             )
             return MetricExportResult.FAILURE
         try:
+            if self._forked_from is not None or len(self._instances) < 16:
+                self._check_identity(metrics_data)
             refused: list[EncodedRequest] = []
             try:
                 report = self._encoder.encode(
@@ -127,7 +178,7 @@ class PrometheusRemoteWriteExporter(MetricExporter):
                 return MetricExportResult.FAILURE
         finally:
             self._export_lock.release()
-        self._account(report, refused)
+        self._log.account(report, refused)
         return MetricExportResult.FAILURE if refused else MetricExportResult.SUCCESS
 
     def push_metrics(self, metrics_data: MetricsData) -> MetricExportResult:
@@ -161,7 +212,7 @@ class PrometheusRemoteWriteExporter(MetricExporter):
                     now_ms = int(time.time() * 1000)
                     handoff = self._handoff(refused, deadline)
                     report = self._encoder.stale_all(handoff, now_ms=now_ms)
-                    self._account(report, refused)
+                    self._log.account(report, refused)
             finally:
                 self._export_lock.release()
         remaining = max(0.0, deadline - time.monotonic())
@@ -189,36 +240,6 @@ class PrometheusRemoteWriteExporter(MetricExporter):
 
         return enqueue
 
-    def _account(self, report: EncodeReport, refused: list[EncodedRequest]) -> None:
-        """Count what was dropped and log one summary line for the export, if anything was."""
-        problems = []
-        if report.dropped:
-            self._stats.record_dropped(report.dropped_points)
-            reasons: dict[tuple[str, str], int] = {}
-            for d in report.dropped:
-                reasons[(d.metric, d.reason)] = reasons.get((d.metric, d.reason), 0) + d.points
-            shown = "; ".join(f"{m!r}: {r} ({n})" for (m, r), n in list(reasons.items())[:5])
-            more = f"; and {len(reasons) - 5} more" if len(reasons) > 5 else ""
-            problems.append(f"{report.dropped_points} points not translatable: {shown}{more}")
-        if refused:
-            samples = sum(r.samples for r in refused)
-            where = "sent" if self._queue is None else "queued (queue full)"
-            problems.append(
-                f"{len(refused)} of {report.requests} requests ({samples} samples) not {where}"
-            )
-        if problems:
-            logger.warning("remote write export: %s", "; ".join(problems))
-
-
-def _points(metrics_data: MetricsData) -> str:
-    n = sum(
-        len(m.data.data_points)
-        for rm in metrics_data.resource_metrics
-        for sm in rm.scope_metrics
-        for m in sm.metrics
-    )
-    return f"{n} points"
-
 
 def new_exporter(
     settings: RemoteWriteSettings | Mapping[str, Any], session: requests.Session | None = None
@@ -230,3 +251,18 @@ def new_exporter(
     if not isinstance(settings, RemoteWriteSettings):
         settings = RemoteWriteSettings.from_mapping(settings)
     return PrometheusRemoteWriteExporter(settings, session)
+
+
+def _after_fork_in_child(exporter: PrometheusRemoteWriteExporter) -> None:
+    """Have `exporter.after_fork_in_child` run in every child forked from now on, for as long
+    as the exporter lives (the registration holds it only weakly)."""
+    if not hasattr(os, "register_at_fork"):  # pragma: no cover - not on Windows
+        return
+    ref = weakref.WeakMethod(exporter.after_fork_in_child)
+
+    def in_child() -> None:
+        method = ref()
+        if method is not None:
+            method()
+
+    os.register_at_fork(after_in_child=in_child)

@@ -128,16 +128,22 @@ class RetrySettings:
 
 @dataclass(frozen=True, kw_only=True)
 class QueueSettings:
-    """`remote_write_queue`: bounded in-memory queue drained by one consumer per shard."""
+    """`remote_write_queue`: bounded in-memory queue drained by one consumer per shard.
+
+    Bounded twice: `queue_size` requests and `max_bytes` of compressed payload, each shard
+    holding at most its share of both, so one stuck shard cannot crowd out the others.
+    """
 
     enabled: bool = True
     queue_size: int = 10000
     num_consumers: int = 5
+    max_bytes: int = 64 * 1024 * 1024
 
     def __post_init__(self) -> None:
         as_bool(self.enabled, "enabled")
         as_int(self.queue_size, "queue_size", minimum=1)
         as_int(self.num_consumers, "num_consumers", minimum=1)
+        as_int(self.max_bytes, "max_bytes", minimum=1)
 
     @classmethod
     def from_mapping(cls, data: object, path: str = "") -> QueueSettings:
@@ -145,6 +151,7 @@ class QueueSettings:
             "enabled": as_bool,
             "queue_size": as_int,
             "num_consumers": as_int,
+            "max_bytes": as_int,
         }
         return construct(cls, read_fields(data, path, readers), path)
 

@@ -78,6 +78,12 @@ class FailureLog:
         self._since_summary = 0
         self._last_line = 0.0
 
+    def after_fork_in_child(self) -> None:
+        """A fresh lock (one held at the fork would never be released), a clean slate."""
+        self._lock = threading.Lock()
+        self._kinds.clear()
+        self._failed = self._lost = self._since_summary = 0
+
     @property
     def failing(self) -> bool:
         with self._lock:

@@ -28,8 +28,10 @@ event is set it must not wait between attempts, and it must be done by the deadl
 class ShardedQueue:
     """`put` never blocks; `flush` and `shutdown` wait with a timeout.
 
-    `queue_size` bounds the requests held, including those being delivered. A request that
-    does not fit is refused (put returns False) and its samples are counted as dropped.
+    Each shard holds at most its share of `queue_size` requests and of `max_bytes` of
+    payload, in flight included, so a shard whose requests keep failing cannot take the room
+    of the others. A request that does not fit is refused (put returns False) and its samples
+    are counted as dropped. After `os.fork()` the child calls `after_fork_in_child`.
     """
 
     def __init__(
@@ -38,14 +40,22 @@ class ShardedQueue:
         queue_size: int,
         deliver: Deliver,
         *,
+        max_bytes: int = 64 * 1024 * 1024,
         stats: Stats | None = None,
         name: str = "remote-write",
     ) -> None:
-        if num_consumers < 1 or queue_size < 1:
-            raise ValueError("num_consumers and queue_size must be at least 1")
+        if num_consumers < 1 or queue_size < 1 or max_bytes < 1:
+            raise ValueError("num_consumers, queue_size and max_bytes must be at least 1")
         self._deliver = deliver
-        self._queue_size = queue_size
+        self._name = name
+        self._share = max(1, queue_size // num_consumers)
+        self._share_bytes = max(1, max_bytes // num_consumers)
         self.stats = Stats() if stats is None else stats
+        self._logged_kinds: set[str] = set()
+        self._reset(num_consumers)
+
+    def _reset(self, num_consumers: int) -> None:
+        """Fresh locks, empty shards and new workers (at start, and in a forked child)."""
         self._lock = threading.Lock()
         self._work = [threading.Condition(self._lock) for _ in range(num_consumers)]
         self._settled = threading.Condition(self._lock)
@@ -56,17 +66,24 @@ class ShardedQueue:
         # A shard is settled up to N once finished >= N, because it works strictly in order.
         self._put_seq = [0] * num_consumers
         self._done_seq = [0] * num_consumers
+        self._held = [0] * num_consumers  # requests held per shard, in flight included
+        self._held_bytes = [0] * num_consumers
         self._depth = 0
         self._closed = False
         self._stop = threading.Event()
         self._deadline: float | None = None  # set by shutdown: workers finish by then
-        self._logged_kinds: set[str] = set()
         self._threads = [
-            threading.Thread(target=self._run, args=(i,), name=f"{name}-{i}", daemon=True)
+            threading.Thread(target=self._run, args=(i,), name=f"{self._name}-{i}", daemon=True)
             for i in range(num_consumers)
         ]
         for thread in self._threads:
             thread.start()
+
+    def after_fork_in_child(self) -> None:
+        """In a child process: the parent's requests stay the parent's (it sends them), the
+        locks may have been held at the fork, and the workers did not come along. (`stats`
+        is the caller's to renew: it may be shared.)"""
+        self._reset(len(self._shards))
 
     @property
     def depth(self) -> int:
@@ -75,12 +92,20 @@ class ShardedQueue:
             return self._depth
 
     def put(self, request: EncodedRequest) -> bool:
-        """Queue `request` on shard `request.shard % num_consumers`; False if full or shut down."""
+        """Queue `request` on shard `request.shard % num_consumers`; False if its shard is
+        full or the queue is shut down. A shard holding nothing takes any one request."""
+        index = request.shard % len(self._shards)
+        size = len(request.payload)
         with self._lock:
-            if not self._closed and self._depth < self._queue_size:
-                index = request.shard % len(self._shards)
+            held = self._held[index]
+            fits = held < self._share and (
+                held == 0 or self._held_bytes[index] + size <= self._share_bytes
+            )
+            if fits and not self._closed:
                 self._put_seq[index] += 1
                 self._shards[index].append((self._put_seq[index], request))
+                self._held[index] += 1
+                self._held_bytes[index] += size
                 self._depth += 1
                 self.stats.change_queue_depth(1)
                 self._work[index].notify()
@@ -131,6 +156,14 @@ class ShardedQueue:
             thread.join(max(0.0, deadline - time.monotonic()))
         return flushed and not any(t.is_alive() for t in self._threads)
 
+    def close_now(self) -> None:
+        """Stop at once without waiting for anything (the exporter was dropped unshut)."""
+        with self._lock:
+            self._closed = True
+            self._deadline = time.monotonic()
+        self._stop.set()
+        self._abandon_pending()
+
     def _abandon_pending(self) -> tuple[int, int] | None:
         """Give up on requests no worker has started; counted as failed."""
         requests = samples = 0
@@ -138,36 +171,38 @@ class ShardedQueue:
             for index, pending in enumerate(self._shards):
                 while pending:
                     seq, request = pending.popleft()
-                    self._finish(index, seq)
+                    self._finish(index, seq, request)
                     self.stats.record_failed(request.samples)
                     requests += 1
                     samples += request.samples
                 self._work[index].notify_all()
         return (requests, samples) if requests else None
 
-    def _finish(self, index: int, seq: int) -> None:
+    def _finish(self, index: int, seq: int, request: EncodedRequest) -> None:
         """Mark a request settled; the caller holds the lock. At shutdown, abandoned requests
         settle before the one still in flight, hence max()."""
         self._done_seq[index] = max(self._done_seq[index], seq)
+        self._held[index] -= 1
+        self._held_bytes[index] -= len(request.payload)
         self._depth -= 1
         self.stats.change_queue_depth(-1)
         self._settled.notify_all()
 
     def _run(self, index: int) -> None:
-        pending = self._shards[index]
+        pending, work, stop = self._shards[index], self._work[index], self._stop
         while True:
             with self._lock:
-                while not pending and not self._stop.is_set():
-                    self._work[index].wait()
+                while not pending and not stop.is_set():
+                    work.wait()
                 if not pending:
                     return
                 seq, request = pending.popleft()
             try:
-                self._deliver(request, self._stop, self._deadline)
+                self._deliver(request, stop, self._deadline)
             except Exception as exc:  # a consumer must outlive any bug in deliver
                 self._report(exc, request)
             with self._lock:
-                self._finish(index, seq)
+                self._finish(index, seq, request)
 
     def _report(self, exc: Exception, request: EncodedRequest) -> None:
         self.stats.record_failed(request.samples)

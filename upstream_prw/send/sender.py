@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import NamedTuple
 
 import requests
+from requests.adapters import HTTPAdapter
 
 from upstream_prw.config import RemoteWriteSettings
 from upstream_prw.encode.batches import EncodedRequest
@@ -203,6 +204,14 @@ class Sender:
         self.failures.gave_up()
         logger.debug("remote write gave up after %d attempt(s): %s", attempts, error)
         return SendOutcome(False, attempts, status, error)
+
+    def after_fork_in_child(self) -> None:
+        """Pooled connections are the parent's sockets, and their locks may have been held
+        at the fork: plain adapters are replaced (a custom one is its owner's to renew)."""
+        self.failures.after_fork_in_child()
+        for prefix, adapter in list(self._session.adapters.items()):
+            if type(adapter) is HTTPAdapter:
+                self._session.mount(prefix, HTTPAdapter())
 
     def close(self) -> None:
         """Close the session if we created it; a session given to us belongs to the caller."""

@@ -34,6 +34,11 @@ class Stats:
         self._requests_retried = 0
         self._queue_depth = 0
 
+    def after_fork_in_child(self) -> None:
+        """A lock held at the fork would never be released here; nothing is queued yet."""
+        self._lock = threading.Lock()
+        self._queue_depth = 0
+
     def record_sent(self, samples: int) -> None:
         """One request accepted by the backend."""
         with self._lock:

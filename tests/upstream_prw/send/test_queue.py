@@ -7,6 +7,7 @@ import random
 import threading
 import time
 from collections import defaultdict
+from typing import Any
 
 import pytest
 
@@ -221,3 +222,49 @@ def test_workers_are_named_daemon_threads() -> None:
 def test_bad_sizes_are_rejected() -> None:
     with pytest.raises(ValueError, match="at least 1"):
         ShardedQueue(0, 10, lambda request, stop, deadline: None)
+
+
+def test_each_shard_holds_at_most_its_share_of_requests_and_bytes() -> None:
+    gate = _Gate()
+    stats = Stats()
+    # 2 shards: each holds at most 3 requests and 1000 payload bytes.
+    queue = ShardedQueue(2, 6, gate, max_bytes=2000, stats=stats)
+
+    def sized(shard: int, size: int) -> EncodedRequest:
+        return EncodedRequest(shard=shard, payload=b"x" * size, raw_size=size, series=1, samples=1)
+
+    assert queue.put(sized(0, 1500))  # an empty shard takes any one request
+    assert not queue.put(sized(0, 1))  # ... and then nothing more over its bytes
+    assert [queue.put(sized(1, 300)) for _ in range(4)] == [True, True, True, False]
+    assert stats.snapshot().samples_dropped == 2
+    gate.open.set()
+    assert queue.flush(5.0)
+    assert queue.put(sized(0, 900)) and queue.put(sized(1, 900))  # room again once sent
+    assert queue.shutdown(5.0)
+
+
+def test_a_stuck_shard_does_not_crowd_out_the_others() -> None:
+    release = threading.Event()
+    delivered: list[int] = []
+
+    def deliver(request: EncodedRequest, stop: threading.Event, deadline: float | None) -> None:
+        if request.shard == 0:
+            release.wait(5.0)  # a backend refusing this shard's request again and again
+        delivered.append(request.shard)
+
+    queue = ShardedQueue(2, 10, deliver)
+    refused = sum(not queue.put(_request(0)) for _ in range(100))
+    assert refused == 100 - 5  # shard 0 holds its share, 5, and no more
+    assert all(queue.put(_request(1)) for _ in range(5))  # shard 1's share is untouched
+    assert _wait_until(lambda: delivered.count(1) == 5)
+    release.set()
+    assert queue.shutdown(5.0)
+
+
+def _wait_until(condition: Any, timeout: float = 5.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.01)
+    return False
