@@ -5,7 +5,8 @@
         ...  # send to rx.url
         rx.wait_for(3)
 
-Scripted steps are used in arrival order, then `responder` (if set), then 204. Every request
+Scripted steps are used in arrival order, then `judge` (if set: it sees the decoded request),
+then `responder` (if set), then 204. Every request
 is recorded with its arrival time, headers, raw body, decoded WriteRequest and our answer.
 """
 
@@ -98,7 +99,8 @@ class _Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
         owner = self.server.owner
         headers: CaseInsensitiveDict[str] = CaseInsensitiveDict(self.headers.items())
-        step = owner._next_step()
+        write_request = _decode(headers, body)
+        step = owner._next_step(write_request)
         if step.delay:
             owner._closing.wait(step.delay)
         received = Received(
@@ -107,7 +109,7 @@ class _Handler(BaseHTTPRequestHandler):
             path=self.path,
             headers=headers,
             body=body,
-            write_request=_decode(headers, body),
+            write_request=write_request,
             status=None if step.drop else step.status,
         )
         owner._record(received)
@@ -132,6 +134,7 @@ class Receiver:
         self._received: list[Received] = []
         self._closing = threading.Event()
         self.responder: Callable[[], Step] | None = None
+        self.judge: Callable[[remote_pb2.WriteRequest | None], Step] | None = None
         self._server = _Server(self)
         self._thread = threading.Thread(
             target=self._server.serve_forever, args=(0.02,), name="test-receiver", daemon=True
@@ -147,10 +150,12 @@ class Receiver:
         with self._lock:
             self._steps.extend(steps)
 
-    def _next_step(self) -> Step:
+    def _next_step(self, write_request: remote_pb2.WriteRequest | None) -> Step:
         with self._lock:
             if self._steps:
                 return self._steps.popleft()
+        if self.judge is not None:
+            return self.judge(write_request)
         return self.responder() if self.responder is not None else Step()
 
     def _record(self, received: Received) -> None:

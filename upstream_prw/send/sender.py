@@ -23,6 +23,7 @@ from requests.adapters import HTTPAdapter
 
 from upstream_prw.config import RemoteWriteSettings
 from upstream_prw.encode.batches import EncodedRequest
+from upstream_prw.encode.split import series_name, split_request
 from upstream_prw.send.failures import FailureLog, hint_for
 from upstream_prw.send.response import loggable, read_capped
 from upstream_prw.send.retry import RetryPolicy, parse_retry_after
@@ -42,6 +43,10 @@ PERMANENT_REQUEST_ERRORS: tuple[type[BaseException], ...] = (
     requests.exceptions.URLRequired,
 )
 """Raised by requests for a request that can never be sent; everything else is retried."""
+
+SPLIT_AFTER = 3
+"""Attempts answered 5xx, while other requests were taken meanwhile, before a request is
+split in two: what a backend refusing one series of it looks like."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +116,7 @@ class Sender:
         proxy = settings.proxy_url
         self._proxies = {"http": proxy, "https": proxy} if proxy is not None else None
         self._closed = False
+        self._last_success = float("-inf")  # on the clock: when a request was last taken
 
     def __repr__(self) -> str:
         return f"Sender(endpoint={self._settings.endpoint!r})"
@@ -167,6 +173,7 @@ class Sender:
         attempts = 0
         status: int | None = None
         error = "no time left to send it"
+        refused_since: float | None = None  # when the first 5xx answered it
         while True:
             now = self._clock()
             limit = now + self._settings.timeout
@@ -181,11 +188,16 @@ class Sender:
             if decision == "success":
                 self.stats.record_sent(request.samples)
                 self.failures.delivered()
+                self._last_success = self._clock()
                 return SendOutcome(True, attempts, result.status)
             kind, error = self._describe(result)
             self.failures.attempt_failed(kind, error, hint_for(result.status, error))
             if decision == "permanent" or stop.is_set():
                 return self._give_up(request, attempts, status, error)
+            if status is not None and status >= 500:
+                refused_since = start if refused_since is None else refused_since
+                if attempts >= SPLIT_AFTER and self._last_success > refused_since:
+                    return self._split(request, stop, deadline, attempts, error)
             elapsed = self._clock() - start
             delay = self._policy.next_delay(attempts, elapsed, self._rng, result.retry_after)
             if delay is None or (deadline is not None and self._clock() + delay >= deadline):
@@ -196,6 +208,36 @@ class Sender:
             if stop.wait(delay):
                 return self._give_up(request, attempts, status, error)
             self.stats.record_retry()
+
+    def _split(
+        self,
+        request: EncodedRequest,
+        stop: threading.Event,
+        deadline: float | None,
+        attempts: int,
+        error: str,
+    ) -> SendOutcome:
+        """Send the request's halves one after the other (so its series stay in order); a
+        single series still refused is given up, named, like a rejected request."""
+        halves = split_request(request)
+        if halves is None:
+            name = series_name(request)
+            self.failures.attempt_failed(
+                "a series refused alone",
+                f"{name}: {error}",
+                "the backend takes other requests but not this series; it is given up",
+            )
+            return self._give_up(request, attempts, None, f"{name}: {error}")
+        logger.debug("remote write: splitting a request refused %d times", attempts)
+        first, second = (self.send(half, stop, deadline) for half in halves)
+        delivered = first.delivered and second.delivered
+        failed = first if not first.delivered else second
+        return SendOutcome(
+            delivered,
+            attempts + first.attempts + second.attempts,
+            second.status,
+            None if delivered else failed.error,
+        )
 
     def _give_up(
         self, request: EncodedRequest, attempts: int, status: int | None, error: str
