@@ -45,8 +45,12 @@ PERMANENT_REQUEST_ERRORS: tuple[type[BaseException], ...] = (
 """Raised by requests for a request that can never be sent; everything else is retried."""
 
 SPLIT_AFTER = 3
-"""Attempts answered 5xx, while other requests were taken meanwhile, before a request is
-split in two: what a backend refusing one series of it looks like."""
+"""Attempts answered 5xx, while other requests were taken meanwhile, before a request of
+several series is split in two: what a backend refusing one series of it looks like."""
+
+GIVE_UP_SERIES_AFTER = 12
+"""The same for a request of one series before it is given up: far more than a flaky
+backend's bad luck (3 in 10 answers failing make 12 in a row once in two million)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,7 +200,8 @@ class Sender:
                 return self._give_up(request, attempts, status, error)
             if status is not None and status >= 500:
                 refused_since = start if refused_since is None else refused_since
-                if attempts >= SPLIT_AFTER and self._last_success > refused_since:
+                enough = SPLIT_AFTER if request.series > 1 else GIVE_UP_SERIES_AFTER
+                if attempts >= enough and self._last_success > refused_since:
                     return self._split(request, stop, deadline, attempts, error)
             elapsed = self._clock() - start
             delay = self._policy.next_delay(attempts, elapsed, self._rng, result.retry_after)
