@@ -7,6 +7,8 @@ for one frozen set per request, so key, secret and token always come from the sa
 from __future__ import annotations
 
 import os
+import threading
+import weakref
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any, Protocol
@@ -23,6 +25,7 @@ __all__ = [
     "FrozenCredentials",
     "credential_source",
     "describe_failure",
+    "renew_lock_after_fork",
     "resolve_credentials",
     "utc_now",
 ]
@@ -132,6 +135,22 @@ def describe_failure(exc: BaseException) -> str:
     """A provider failure in one line: botocore's messages already say what went wrong."""
     text = " ".join(str(exc).split())
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def renew_lock_after_fork(owner: object, attribute: str) -> None:
+    """Give `owner.<attribute>` a new lock in every child forked from now on, while `owner`
+    lives: a lock held at the fork (a credential lookup under way in another thread) would
+    never be released in the child."""
+    if not hasattr(os, "register_at_fork"):  # pragma: no cover - not on Windows
+        return
+    ref = weakref.ref(owner)
+
+    def renew() -> None:
+        target = ref()
+        if target is not None:
+            setattr(target, attribute, threading.Lock())
+
+    os.register_at_fork(after_in_child=renew)
 
 
 def utc_now() -> datetime:

@@ -18,6 +18,7 @@ from auth.credentials import (
     FrozenCredentials,
     credential_source,
     describe_failure,
+    renew_lock_after_fork,
     resolve_credentials,
     utc_now,
 )
@@ -63,6 +64,7 @@ class SigV4Auth(AuthBase):
         self._credentials = credentials
         self._clock = clock
         self._resolve_lock = threading.Lock()
+        renew_lock_after_fork(self, "_resolve_lock")
 
     @property
     def region(self) -> str:

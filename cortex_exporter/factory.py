@@ -19,7 +19,7 @@ import requests
 
 import upstream_prw
 from auth import CredentialSource, SigV4Auth, credential_source, infer_scope, resolve_region
-from auth.credentials import FrozenCredentials, resolve_credentials
+from auth.credentials import FrozenCredentials, renew_lock_after_fork, resolve_credentials
 from cortex_exporter.config import AuthSettings, Config
 from cortex_exporter.loading import load_config
 from upstream_prw.send import settle_environment
@@ -60,6 +60,7 @@ class DeferredCredentials:
         self._description = description
         self._source: CredentialSource | None = None
         self._lock = threading.Lock()
+        renew_lock_after_fork(self, "_lock")
 
     @property
     def method(self) -> str:
