@@ -7,24 +7,17 @@ import logging
 
 import pytest
 
+from tests.upstream_prw.fakes import FakeClock
 from upstream_prw.accounting import ExportLog
 from upstream_prw.encode import EncodedRequest, EncodeReport
 from upstream_prw.send.stats import Stats
 from upstream_prw.translate import Dropped
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_summaries_are_throttled_but_everything_is_counted(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    clock = _Clock()
+    clock = FakeClock()
     stats = Stats()
     log = ExportLog(stats, queued=True, clock=clock)
     refused = [EncodedRequest(0, b"x", 1, 1, 7)]

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.upstream_prw.builders import data, gauge, number
+from tests.upstream_prw.fakes import FakeClock
 from tests.upstream_prw.hostile import refused_url
 from tests.upstream_prw.receiver import Receiver, Step
 from upstream_prw import new_exporter
@@ -78,18 +79,10 @@ def test_the_endpoint_is_named_without_its_credentials() -> None:
     assert endpoint_name("https://h/w") == "h:443"
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_first_of_each_kind_at_once_then_a_summary_a_minute_then_recovery(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    clock = _Clock()
+    clock = FakeClock()
     log = FailureLog("http://h:9/w", backlog=lambda: "3 requests queued", clock=clock)
     with caplog.at_level(logging.INFO, logger="upstream_prw"):
         for _ in range(50):  # 50 failed attempts within the same second: one line
