@@ -22,6 +22,7 @@ from upstream_prw.config.readers import (
     construct,
     join,
     optional,
+    quote,
     read_fields,
 )
 from upstream_prw.errors import ConfigError
@@ -40,7 +41,7 @@ _EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}")
 def _check_region(value: str, path: str) -> None:
     if value and not is_region_code(value):
         raise ConfigError(
-            path, f'"{value}" is not an AWS region code; use lower case, e.g. us-east-1'
+            path, f"{quote(value)} is not an AWS region code; use lower case, e.g. us-east-1"
         )
 
 
@@ -62,7 +63,7 @@ class AssumeRoleSettings:
             raise ConfigError(
                 "arn",
                 "expected an IAM role ARN like arn:aws:iam::123456789012:role/name, "
-                f'got "{self.arn}"',
+                f"got {quote(self.arn)}",
             )
         if as_str(self.external_id, "external_id") and not _EXTERNAL_ID.fullmatch(self.external_id):
             raise ConfigError("external_id", "must be 2 to 1224 of A-Z a-z 0-9 +=,.@:/-_")
@@ -102,7 +103,7 @@ class AuthSettings:
         _check_region(as_str(self.region, "region"), "region")
         service = as_str(self.service, "service")
         if not is_service_name(service):
-            raise ConfigError("service", f'"{service}" is not a service name; AMP\'s is "aps"')
+            raise ConfigError("service", f'{quote(service)} is not a service name; AMP\'s is "aps"')
         if self.profile is not None and not as_str(self.profile, "profile").strip():
             raise ConfigError("profile", "must not be empty; remove it to use the default")
         if self.assume_role is not None and not isinstance(self.assume_role, AssumeRoleSettings):

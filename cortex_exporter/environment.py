@@ -21,6 +21,7 @@ import upstream_prw
 from cortex_exporter.config import AUTH_KEY, Config
 from cortex_exporter.factory import build_session, close_with
 from cortex_exporter.loading import read_config_file
+from upstream_prw.config.readers import quote
 from upstream_prw.errors import ConfigError
 
 __all__ = [
@@ -55,7 +56,7 @@ def _flag(name: str, value: str) -> bool:
     lowered = value.strip().lower()
     if lowered in _TRUE | _FALSE:
         return lowered in _TRUE
-    raise ConfigError(name, f'expected true or false, got "{value}"')
+    raise ConfigError(name, f"expected true or false, got {quote(value)}")
 
 
 def config_from_environ(environ: Mapping[str, str] | None = None) -> Config:
@@ -92,7 +93,7 @@ def config_from_environ(environ: Mapping[str, str] | None = None) -> Config:
             raise
         if error.path in owners:
             raise ConfigError(owners[error.path], error.problem) from None
-        where = f"{ENV_CONFIG}={path}"
+        where = f"{ENV_CONFIG}={path if path.isprintable() else quote(path)}"
         raise ConfigError(
             f"{where}: {error.path}" if error.path else where, error.problem
         ) from None

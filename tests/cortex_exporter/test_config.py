@@ -142,3 +142,27 @@ def test_config_is_frozen() -> None:
     config = Config.from_mapping({"endpoint": "http://h/w"})
     with pytest.raises(dataclasses.FrozenInstanceError):
         config.aws_auth = AuthSettings(enabled=True)  # type: ignore[misc]
+
+
+def test_no_named_case_echoes_a_secret() -> None:
+    """Every fixture case whose input holds SECRET is refused without showing it."""
+    secret_cases = [case for case in _CASES.values() if "SECRET" in repr(case)]
+    assert len(secret_cases) >= 4
+    for case in secret_cases:
+        assert "SECRET" not in case["error"]
+
+
+def test_secrets_from_a_file_stay_out_of_repr() -> None:
+    text = (
+        "endpoint: http://h/w\nheaders:\n  X-Api-Key: ${KEY}\nproxy_url: ${PROXY}\n"
+        "basic_auth:\n  username: u\n  password: ${PASSWORD}\n"
+    )
+    env = {
+        "KEY": "key-SECRET-1",
+        "PROXY": "http://u:proxy-SECRET-2@proxy:3128",
+        "PASSWORD": "pw-SECRET-3\n",
+    }
+    config = Config.from_mapping(read_yaml(text, environ=env))
+    assert config.remote_write.basic_auth is not None
+    assert config.remote_write.basic_auth.password == "pw-SECRET-3"
+    assert "SECRET" not in repr(config) + str(config)

@@ -105,3 +105,32 @@ def test_the_class_takes_no_arguments_and_is_the_upstream_exporter(
         exporter.export(one_counter())
         exporter.shutdown()
         assert rx.received and rx.received[0].signature == "unsigned"
+
+
+def test_the_config_file_goes_through_the_same_limits(tmp_path: Path) -> None:
+    path = tmp_path / "rw.yaml"
+    path.write_text("endpoint: " + "[" * 10_000 + "]" * 10_000 + "\n", encoding="utf-8")
+    assert _error({ENV_CONFIG: str(path)}) == (
+        f"{ENV_CONFIG}={path}: invalid YAML at line 1, column 74: nested more than 64 levels deep"
+    )
+    path.write_text("# " + "x" * (2 * 1024 * 1024) + "\n", encoding="utf-8")
+    assert _error({ENV_CONFIG: str(path)}) == (
+        f"{ENV_CONFIG}: cannot read config file {path}: larger than 256 KiB"
+    )
+
+
+def test_secrets_in_the_config_file_are_stripped_and_never_echoed(tmp_path: Path) -> None:
+    path = tmp_path / "rw.yaml"
+    path.write_text("endpoint: http://h/w\nbearer_token: ${TOKEN}\n", encoding="utf-8")
+    config = config_from_environ({ENV_CONFIG: str(path), "TOKEN": "tok-1\n"})
+    assert config.remote_write.bearer_token == "tok-1"
+    assert _error({ENV_CONFIG: str(path), "TOKEN": "\n"}) == (
+        f"{ENV_CONFIG}={path}: bearer_token: must not be empty"
+    )
+    message = _error({ENV_CONFIG: str(path), "TOKEN": "tok-SECRET\x1b[2J"})
+    assert message == f"{ENV_CONFIG}={path}: bearer_token: must not contain a control character"
+
+
+def test_values_from_variables_are_escaped_in_messages() -> None:
+    environ = {ENV_ENDPOINT: "http://h/w", ENV_AWS_AUTH: "yes\nforged"}
+    assert _error(environ) == f'{ENV_AWS_AUTH}: expected true or false, got "yes\\nforged"'

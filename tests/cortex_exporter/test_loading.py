@@ -7,7 +7,13 @@ from pathlib import Path
 import pytest
 
 from cortex_exporter import AuthSettings, ConfigError, load_config
-from cortex_exporter.loading import expand_text, read_yaml
+from cortex_exporter.loading import (
+    MAX_YAML_ALIASES,
+    MAX_YAML_BYTES,
+    MAX_YAML_DEPTH,
+    expand_text,
+    read_yaml,
+)
 
 AMP_YAML = """\
 endpoint: https://aps-workspaces.${AMP_REGION}.amazonaws.com/workspaces/${AMP_WORKSPACE}/api/v1/remote_write
@@ -84,3 +90,120 @@ def test_invalid_yaml_names_the_file(tmp_path: Path) -> None:
     assert str(raised.value) == (
         f"{path}: invalid YAML at line 2, column 11: mapping values are not allowed here"
     )
+
+
+def test_a_secret_from_a_variable_loses_its_trailing_newline(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("endpoint: http://h/w\nbearer_token: ${TOKEN}\n", encoding="utf-8")
+    assert load_config(path, environ={"TOKEN": "tok-1\n"}).remote_write.bearer_token == "tok-1"
+    path.write_text(
+        "endpoint: http://h/w\nbasic_auth:\n  username: u\n  password: ${PASSWORD}\n",
+        encoding="utf-8",
+    )
+    basic = load_config(path, environ={"PASSWORD": "\tpw-1\r\n"}).remote_write.basic_auth
+    assert basic is not None
+    assert basic.password == "pw-1"
+
+
+def test_an_empty_variable_is_an_empty_string_an_empty_default_is_null() -> None:
+    text = "a: ${E}\nb: ${E:-}\nc: ${U:-}\nd: x${E}\ne: ${E}${U:-}\nf: '${E}'\n"
+    assert read_yaml(text, environ={"E": ""}) == {
+        "a": "",
+        "b": None,
+        "c": None,
+        "d": "x",
+        "e": "",
+        "f": "",
+    }
+
+
+def test_an_empty_token_variable_is_refused_rather_than_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("endpoint: http://h/w\nbearer_token: ${TOKEN}\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_config(path, environ={"TOKEN": ""})
+    assert str(raised.value) == "bearer_token: must not be empty"
+    # An empty default asks for "no token" explicitly, as `bearer_token:` left empty does.
+    path.write_text("endpoint: http://h/w\nbearer_token: ${TOKEN:-}\n", encoding="utf-8")
+    assert load_config(path, environ={"TOKEN": ""}).remote_write.bearer_token is None
+
+
+def _nested(depth: int) -> str:
+    return "a: " + "[" * depth + "x" + "]" * depth + "\n"
+
+
+def test_a_deeply_nested_document_is_refused_without_recursing(tmp_path: Path) -> None:
+    message = "invalid YAML at line 1, column 67: nested more than 64 levels deep"
+    with pytest.raises(ConfigError) as raised:
+        read_yaml(_nested(10_000), environ={})
+    assert str(raised.value) == message
+    path = tmp_path / "deep.yaml"
+    path.write_text(_nested(10_000), encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_config(path, environ={})
+    assert str(raised.value) == f"{path}: {message}"
+    blocks = "".join(f"{'  ' * level}k{level}:\n" for level in range(100))
+    with pytest.raises(ConfigError) as raised:
+        read_yaml(blocks, environ={})
+    assert str(raised.value) == (
+        "invalid YAML at line 65, column 129: nested more than 64 levels deep"
+    )
+
+
+def test_sixty_four_levels_are_read() -> None:
+    data = read_yaml(_nested(MAX_YAML_DEPTH - 1), environ={})  # and the mapping around them
+    depth = 0
+    while not isinstance(data, str):
+        data = data["a"] if isinstance(data, dict) else data[0]
+        depth += 1
+    assert (depth, data) == (MAX_YAML_DEPTH, "x")
+
+
+def test_an_oversized_document_is_refused_before_parsing(tmp_path: Path) -> None:
+    big = "# " + "x" * (2 * 1024 * 1024) + "\nendpoint: http://h/w\n"
+    with pytest.raises(ConfigError) as raised:
+        read_yaml(big, environ={})
+    assert str(raised.value) == "YAML text larger than 256 KiB"
+    path = tmp_path / "big.yaml"
+    path.write_text(big, encoding="utf-8")
+    with pytest.raises(ConfigError) as raised:
+        load_config(path, environ={})
+    assert str(raised.value) == f"cannot read config file {path}: larger than 256 KiB"
+
+
+def test_the_size_limit_counts_utf8_bytes() -> None:
+    head = "endpoint: http://h/w\n# "
+    fits = head + "x" * (MAX_YAML_BYTES - len(head) - 1) + "\n"
+    assert read_yaml(fits, environ={}) == {"endpoint": "http://h/w"}
+    with pytest.raises(ConfigError, match=r"^YAML text larger than 256 KiB$"):
+        read_yaml(fits + " ", environ={})
+    wide = head + "é" * (MAX_YAML_BYTES // 2)  # fewer characters than the limit, more bytes
+    assert len(wide) < MAX_YAML_BYTES
+    with pytest.raises(ConfigError, match=r"^YAML text larger than 256 KiB$"):
+        read_yaml(wide, environ={})
+
+
+def test_too_many_aliases_are_refused() -> None:
+    ok = "a: &a x\nb: [" + ", ".join(["*a"] * MAX_YAML_ALIASES) + "]\n"
+    assert read_yaml(ok, environ={})["b"] == ["x"] * MAX_YAML_ALIASES
+    chain = ["a0: &a0 {k: 1}"]
+    chain += [f"a{i}: &a{i} {{<<: *a{i - 1}, k{i}: 1}}" for i in range(1, 5000)]
+    with pytest.raises(ConfigError) as raised:
+        read_yaml("\n".join(chain), environ={})
+    assert str(raised.value) == "invalid YAML at line 102, column 18: more than 100 aliases"
+
+
+def test_a_file_that_is_not_utf8_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "latin1.yaml"
+    path.write_bytes("endpoint: http://h/w\nnamespace: caf\u00e9\n".encode("latin-1"))
+    with pytest.raises(ConfigError) as raised:
+        load_config(path, environ={})
+    assert str(raised.value) == f"cannot read config file {path}: not UTF-8 text (byte 35)"
+
+
+def test_a_file_name_with_a_line_break_is_shown_escaped(tmp_path: Path) -> None:
+    path = tmp_path / "a\nforged.yaml"
+    with pytest.raises(ConfigError) as raised:
+        load_config(path, environ={})
+    shown = str(path).replace("\n", "\\n")
+    assert str(raised.value) == f'cannot read config file "{shown}": No such file or directory'

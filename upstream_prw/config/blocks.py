@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from upstream_prw.config.checks import check_header_text
 from upstream_prw.config.readers import (
     Reader,
     as_bool,
@@ -16,6 +17,7 @@ from upstream_prw.config.readers import (
     as_int,
     as_number,
     as_seconds,
+    as_secret,
     as_str,
     construct,
     optional,
@@ -67,15 +69,23 @@ class TLSSettings:
 
 @dataclass(frozen=True, kw_only=True)
 class BasicAuthSettings:
-    """`basic_auth`: a password given inline or read from `password_file` at send time."""
+    """`basic_auth`: a password given inline or read from `password_file` at send time.
+
+    Both are checked as header text: requests encodes them as Latin-1, and a control
+    character in either is a pasting accident. "" is no inline password; an empty one read
+    from a config is refused by `from_mapping`.
+    """
 
     username: str
     password: str = field(default="", repr=False)
     password_file: str | None = None
 
     def __post_init__(self) -> None:
-        as_str(self.username, "username")
-        as_str(self.password, "password")
+        check_header_text(as_str(self.username, "username"), "username")
+        if ":" in self.username:
+            raise ConfigError("username", 'must not contain ":", which ends the user name')
+        if as_str(self.password, "password"):
+            check_header_text(self.password, "password")
         _optional_path(self.password_file, "password_file")
         if self.password and self.password_file is not None:
             raise ConfigError("password_file", "cannot be set together with password")
@@ -84,7 +94,7 @@ class BasicAuthSettings:
     def from_mapping(cls, data: object, path: str = "") -> BasicAuthSettings:
         readers: dict[str, Reader] = {
             "username": as_str,
-            "password": as_str,
+            "password": as_secret,
             "password_file": optional(as_str),
         }
         return construct(cls, read_fields(data, path, readers, required=("username",)), path)

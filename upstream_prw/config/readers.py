@@ -26,6 +26,7 @@ __all__ = [
     "as_mapping",
     "as_number",
     "as_seconds",
+    "as_secret",
     "as_str",
     "as_str_map",
     "check_keys",
@@ -33,6 +34,7 @@ __all__ = [
     "join",
     "optional",
     "parse_duration",
+    "quote",
     "read_fields",
     "type_name",
 ]
@@ -53,9 +55,16 @@ _UNIT_SECONDS = {
 }
 
 
+def quote(text: str) -> str:
+    """`text` in double quotes, anything non-printable escaped: safe in a one-line message."""
+    return json.dumps(text, ensure_ascii=not text.isprintable())
+
+
 def join(path: str, key: str) -> str:
-    """The dotted path of `key` inside the block at `path`."""
-    return f"{path}.{key}" if path else key
+    """The dotted path of `key` inside the block at `path`; a key with a line break or other
+    non-printable character in it is shown quoted and escaped, so it cannot forge a log line."""
+    shown = key if key.isprintable() else quote(key)
+    return f"{path}.{shown}" if path else shown
 
 
 def type_name(value: object) -> str:
@@ -65,7 +74,7 @@ def type_name(value: object) -> str:
 
 def _shown(value: object) -> str:
     """A bad string value in double quotes, anything else by its type name."""
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, str) else type_name(value)
+    return quote(value) if isinstance(value, str) else type_name(value)
 
 
 def as_mapping(value: object, path: str) -> Mapping[str, object]:
@@ -95,6 +104,15 @@ def as_str(value: object, path: str) -> str:
     if not isinstance(value, str):
         raise ConfigError(path, f"expected a string, got {type_name(value)}")
     return value
+
+
+def as_secret(value: object, path: str) -> str:
+    """A token or password, without surrounding whitespace: the newline a Kubernetes secret
+    ends with is not part of it (secret files are stripped the same way when read)."""
+    secret = as_str(value, path).strip()
+    if not secret:
+        raise ConfigError(path, "must not be empty")
+    return secret
 
 
 def as_bool(value: object, path: str) -> bool:

@@ -11,7 +11,6 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from urllib.parse import urlsplit
 
 from upstream_prw.config.blocks import (
     BasicAuthSettings,
@@ -21,12 +20,14 @@ from upstream_prw.config.blocks import (
     TargetInfoSettings,
     TLSSettings,
 )
+from upstream_prw.config.checks import check_header_text, check_label_value, check_url
 from upstream_prw.config.readers import (
     Reader,
     as_bool,
     as_duration,
     as_int,
     as_seconds,
+    as_secret,
     as_str,
     as_str_map,
     construct,
@@ -50,24 +51,6 @@ _LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
 _PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
 
 
-def _check_url(value: object, path: str, schemes: tuple[str, ...], *, userinfo: bool) -> None:
-    # The URL is not echoed in errors about proxies: proxy URLs may carry a password.
-    url = as_str(value, path)
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018  (raises ValueError on a bad port)
-    except ValueError as error:
-        raise ConfigError(path, f"invalid URL: {error}") from None
-    if "@" in parts.netloc and not userinfo:
-        raise ConfigError(path, "must not contain credentials; use basic_auth or bearer_token")
-    if parts.scheme not in schemes:
-        shown = f'"{url}"' if not userinfo else "another scheme"
-        allowed = ", ".join(schemes[:-1]) + " or " + schemes[-1]
-        raise ConfigError(path, f"expected an {allowed} URL, got {shown}")
-    if not parts.hostname:
-        raise ConfigError(path, "URL has no host")
-
-
 def _check_headers(headers: Mapping[str, str], authenticated: str | None) -> None:
     seen: set[str] = set()
     for name, value in headers.items():
@@ -81,8 +64,8 @@ def _check_headers(headers: Mapping[str, str], authenticated: str | None) -> Non
             raise ConfigError(path, f"conflicts with {authenticated}")
         if lowered in seen:
             raise ConfigError(path, "header given twice (names are case-insensitive)")
-        if any(c in value for c in "\r\n\0"):
-            raise ConfigError(path, "header value must not contain CR, LF or NUL")
+        # Values may be API keys: checked for what requests would refuse, never echoed.
+        check_header_text(value, path, "header value ")
         seen.add(lowered)
 
 
@@ -95,6 +78,7 @@ def _check_external_labels(labels: Mapping[str, str]) -> None:
             raise ConfigError(path, 'label names starting with "__" are reserved')
         if not value:
             raise ConfigError(path, "label value must not be empty")
+        check_label_value(value, path)
 
 
 def _check_block(value: object, path: str, kind: type) -> None:
@@ -133,14 +117,14 @@ class RemoteWriteSettings:
     send_stale_markers_on_shutdown: bool = True
 
     def __post_init__(self) -> None:
-        _check_url(self.endpoint, "endpoint", ("http", "https"), userinfo=False)
+        check_url(self.endpoint, "endpoint", ("http", "https"), credentials=False)
         as_str(self.namespace, "namespace")
         object.__setattr__(self, "headers", as_str_map(self.headers, "headers"))
         if as_seconds(self.timeout, "timeout") <= 0:
             raise ConfigError("timeout", "must be greater than 0")
         _check_block(self.tls, "tls", TLSSettings)
         if self.proxy_url is not None:
-            _check_url(self.proxy_url, "proxy_url", _PROXY_SCHEMES, userinfo=True)
+            check_url(self.proxy_url, "proxy_url", _PROXY_SCHEMES, credentials=True)
         if self.basic_auth is not None:
             _check_block(self.basic_auth, "basic_auth", BasicAuthSettings)
         self._check_bearer()
@@ -165,8 +149,10 @@ class RemoteWriteSettings:
         _check_headers(self.headers, authenticated)
 
     def _check_bearer(self) -> None:
-        if self.bearer_token is not None and not as_str(self.bearer_token, "bearer_token"):
-            raise ConfigError("bearer_token", "must not be empty")
+        if self.bearer_token is not None:
+            if not as_str(self.bearer_token, "bearer_token"):
+                raise ConfigError("bearer_token", "must not be empty")
+            check_header_text(self.bearer_token, "bearer_token")
         if self.bearer_token_file is not None:
             if not as_str(self.bearer_token_file, "bearer_token_file"):
                 raise ConfigError("bearer_token_file", "must not be empty")
@@ -186,7 +172,7 @@ class RemoteWriteSettings:
             "tls": TLSSettings.from_mapping,
             "proxy_url": optional(as_str),
             "basic_auth": optional(BasicAuthSettings.from_mapping),
-            "bearer_token": optional(as_str),
+            "bearer_token": optional(as_secret),
             "bearer_token_file": optional(as_str),
             "external_labels": as_str_map,
             "resource_to_telemetry_conversion": ResourceToTelemetrySettings.from_mapping,
