@@ -86,17 +86,17 @@ def test_native_histogram_count(prometheus: Backend) -> None:
 
 
 def test_stale_series_ends(backend: Backend) -> None:
-    gone, stays = unique_metric_name("e2e_gone"), unique_metric_name("e2e_stays")
+    name = unique_metric_name("e2e_stale")
+    gone, stays = f'{name}_total{{k="gone"}}', f'{name}_total{{k="stays"}}'
     t1 = _now_ns() - 20 * 10**9
     t2 = t1 + 10 * 10**9
     # A resource of its own: backdated samples must not land behind other tests' target_info.
-    resource = {"service.name": gone, "host.name": "h"}
-    first = data(
-        counter(gone, number(1, {}, t1)), counter(stays, number(1, {}, t1)), resource=resource
-    )
-    second = data(counter(stays, number(2, {}, t2)), resource=resource)
+    resource = {"service.name": name, "host.name": "h"}
+    both = counter(name, number(1, {"k": "gone"}, t1), number(1, {"k": "stays"}, t1))
+    first = data(both, resource=resource)
+    second = data(counter(name, number(2, {"k": "stays"}, t2)), resource=resource)
     _export(backend, first, second)
-    # before the stale marker the series is there; after it, it has ended
-    assert backend.query_eventually(f"{stays}_total", time=t2 / 1e9 + 1)[0]["value"][1] == "2"
-    assert backend.query_eventually(f"{gone}_total", time=t1 / 1e9 + 1)
-    assert backend.query(f"{gone}_total", time=t2 / 1e9 + 1) == []
+    # The metric came back without one of its series: that series has ended, the other not.
+    assert backend.query_eventually(stays, time=t2 / 1e9 + 1)[0]["value"][1] == "2"
+    assert backend.query_eventually(gone, time=t1 / 1e9 + 1)
+    assert backend.query(gone, time=t2 / 1e9 + 1) == []

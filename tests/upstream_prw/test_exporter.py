@@ -139,12 +139,18 @@ def test_stale_marker_when_a_series_disappears(receiver: Receiver) -> None:
             "target_info": {"enabled": False},
         }
     )
-    exporter.export(data(counter("a", number(1)), counter("b", number(1))))
-    exporter.export(data(counter("a", number(2, t=number(0).time_unix_nano + 10**10))))
+    later = number(0).time_unix_nano + 10**10
+    exporter.export(data(counter("a", number(1, {"k": "1"}), number(1, {"k": "2"}))))
+    exporter.export(data(counter("a", number(2, {"k": "1"}, t=later))))
     exporter.force_flush()
     exporter.shutdown()
-    b = _samples(receiver)["b_total"]
-    assert b[0][1] == 1 and math.isnan(b[-1][1]) and b[-1][0] > b[0][0]
+    by_k: dict[str, list[tuple[int, float]]] = {}
+    for request in receiver.received:
+        for labels, samples in request.series():
+            by_k.setdefault(labels["k"], []).extend(samples)
+    gone, stays = by_k["2"], by_k["1"]
+    assert gone[0][1] == 1 and math.isnan(gone[-1][1]) and gone[-1][0] > gone[0][0]
+    assert [value for _, value in stays] == [1, 2]
 
 
 def test_bad_settings_name_the_key() -> None:
