@@ -6,6 +6,7 @@ import cramjam
 
 from upstream_prw.encode.batches import EncodedRequest
 from upstream_prw.proto import remote_pb2
+from upstream_prw.translate.model import is_stale
 
 
 def decode(request: EncodedRequest) -> remote_pb2.WriteRequest:
@@ -30,12 +31,31 @@ def merged(
     return out
 
 
+def series_text(labels: tuple[tuple[str, str], ...]) -> str:
+    """`name{a="b",...}`: a series as Prometheus prints it, labels sorted."""
+    d = dict(labels)
+    name = d.pop("__name__")
+    return name + "{" + ",".join(f'{k}="{v}"' for k, v in sorted(d.items())) + "}"
+
+
 def values(requests: list[EncodedRequest]) -> dict[str, float]:
     """`name{a="b",...}` → last sample value; handy for exact assertions."""
     result = {}
     for labels, ts in merged(requests).items():
-        d = dict(labels)
-        name = d.pop("__name__")
-        text = name + "{" + ",".join(f'{k}="{v}"' for k, v in sorted(d.items())) + "}"
-        result[text] = ts.samples[-1].value if ts.samples else float("nan")
+        result[series_text(labels)] = ts.samples[-1].value if ts.samples else float("nan")
+    return result
+
+
+STALE = "stale"
+"""How `samples` shows Prometheus' stale marker (a NaN that compares unequal to itself)."""
+
+
+def samples(requests: list[EncodedRequest]) -> dict[str, list[tuple[int, float | str]]]:
+    """`name{a="b",...}` → its (timestamp, value) samples in order, the stale marker shown
+    as `STALE`: exact assertions on everything sent, stale markers included."""
+    result: dict[str, list[tuple[int, float | str]]] = {}
+    for labels, ts in merged(requests).items():
+        result[series_text(labels)] = [
+            (s.timestamp, STALE if is_stale(s.value) else s.value) for s in ts.samples
+        ]
     return result

@@ -18,7 +18,7 @@ import cramjam
 
 from upstream_prw.encode.wire import varint
 
-__all__ = ["SNAPPY_BLOCK", "EncodedRequest", "Shards"]
+__all__ = ["SNAPPY_BLOCK", "EncodedRequest", "Shards", "emit_metadata"]
 
 SNAPPY_BLOCK = 1 << 16  # the unit snappy compresses independently
 _GATHER = 4 * SNAPPY_BLOCK  # raw bytes gathered before compressing
@@ -130,3 +130,22 @@ def _without_length(block: object) -> bytes:
         while view[start] & 0x80:
             start += 1
         return bytes(view[start + 1 :])
+
+
+def emit_metadata(
+    entries: list[bytes], limit: int, emit: Callable[[EncodedRequest], None], report: _Counts
+) -> None:
+    """Metadata entries in requests of their own, as Prometheus sends them, each cut below
+    `limit` bytes (unless one entry alone is over it)."""
+    batch: list[bytes] = []
+    size = 0
+    for entry in [*entries, b""]:
+        if batch and (not entry or size + len(entry) > limit):
+            raw = b"".join(batch)
+            payload = bytes(cramjam.snappy.compress_raw(raw))
+            emit(EncodedRequest(0, payload, len(raw), 0, 0))
+            report.requests += 1
+            batch, size = [], 0
+        if entry:
+            batch.append(entry)
+            size += len(entry)

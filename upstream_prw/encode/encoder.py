@@ -1,11 +1,12 @@
 """Translate and encode one export into bounded, sharded, compressed requests.
 
-Each point's series are encoded once, when first seen, and kept (`groups.py`); later
+Each point's series are encoded once, when first seen, and kept (`series.py`); later
 exports look them up and append them with the new values to their shard, a metric at a time
-where they can (`fastpath.py`), a point at a time where they must (`general.py`). Requests
-are compressed as they fill and handed on when full (`shards.py`), so memory stays bounded
-and no single C call runs for long. Here: the export as a whole, new series, `target_info`,
-stale markers, metadata, and forgetting what has gone idle.
+where they can (`fast_path.py`), a point at a time where they must (`point_loop.py`).
+Requests are compressed as they fill and handed on when full (`batches.py`), so memory
+stays bounded and no single C call runs for long. Here: the export as a whole, one metric
+at a time (one that raises costs only itself), new series, `target_info`, stale markers
+(`staleness.py`), metadata, and forgetting what has gone idle.
 """
 
 from __future__ import annotations
@@ -14,20 +15,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import cramjam
-
-from upstream_prw.encode.batches import EncodedRequest, Shards
-from upstream_prw.encode.entries import stale_entries
+from upstream_prw.encode.batches import EncodedRequest, Shards, emit_metadata
 from upstream_prw.encode.fast_path import encode_histograms, encode_numbers
 from upstream_prw.encode.owners import SeriesOwners
 from upstream_prw.encode.point_loop import encode_points
 from upstream_prw.encode.series import BucketGroup, Group, PlanState, SeriesGroup, shard_of
+from upstream_prw.encode.staleness import ExportMarks, stale_live, stale_lost, stale_time
 from upstream_prw.encode.templates import Templates, general_runs
 from upstream_prw.encode.wire import labels_bytes, metadata_bytes, pack_double, sample_tail
 from upstream_prw.translate.labels import ResourceLabels
-from upstream_prw.translate.model import Dropped, series_labels, target_info_name
+from upstream_prw.translate.model import Dropped, failure_reason, series_labels, target_info_name
 from upstream_prw.translate.plan import Kind, MetricPlan
-from upstream_prw.translate.plans import PlanCache
+from upstream_prw.translate.plans import PlanCache, reported_name
 from upstream_prw.translate.settings import TranslationSettings
 
 __all__ = ["EncodeReport", "MetricsEncoder"]
@@ -53,6 +52,9 @@ class EncodeReport:
 class MetricsEncoder:
     """Stateful translator-encoder: caches, delta accumulation, stale markers.
 
+    Every cache is bounded: series, plans and `target_info` are forgotten once idle for
+    `max_idle_collections` exports; label templates, encoded label values, bucket layouts
+    (per metric) and entry templates (per layout) are `LRU`s of the given sizes.
     Not thread-safe: the exporter calls it from one export at a time.
     """
 
@@ -63,7 +65,20 @@ class MetricsEncoder:
         num_shards: int = 1,
         max_batch_size_bytes: int = 3_000_000,
         max_idle_collections: int = 5,
+        max_label_templates: int = 4096,
+        max_label_values: int = 8192,
+        max_bucket_layouts: int = 64,
+        max_entry_templates: int = 256,
     ) -> None:
+        limits = {
+            "max_label_templates": max_label_templates,
+            "max_label_values": max_label_values,
+            "max_bucket_layouts": max_bucket_layouts,
+            "max_entry_templates": max_entry_templates,
+        }
+        for name, limit in limits.items():
+            if limit < 1:
+                raise ValueError(f"{name} must be at least 1, not {limit}")
         self.settings = settings
         self.num_shards = max(1, num_shards)
         self.max_batch_size_bytes = max_batch_size_bytes
@@ -71,8 +86,9 @@ class MetricsEncoder:
         self._states: dict[MetricPlan, PlanState] = {}
         self._info: dict[ResourceLabels, SeriesGroup] = {}
         self._owners = SeriesOwners()
-        self._templates = Templates()
-        self._generation_ts: dict[int, int] = {}
+        self._templates = Templates(max_label_templates, max_label_values)
+        self._layout_limits = (max_bucket_layouts, max_entry_templates)
+        self._last_ms = 0  # the latest sample time so far: stale markers come after it
         self._info_name = target_info_name(settings)
 
     @property
@@ -81,39 +97,38 @@ class MetricsEncoder:
         return sum(len(s.groups) for s in self._states.values()) + len(self._info)
 
     def encode(self, metrics_data: Any, emit: Emit, *, now_ms: int = 0) -> EncodeReport:
-        """Encode one export; stale markers for series that disappeared since the last one."""
+        """Encode one export; stale markers for the series of each metric it carries that
+        the metric's previous export had and this one has not. A metric, or a point, that
+        cannot be encoded is reported in the result and costs only itself."""
         report = EncodeReport()
         gen = self._plans.next_generation()
         shards = Shards(self.num_shards, self.max_batch_size_bytes, emit, report)
-        resource_ts: dict[ResourceLabels, int] = {}
+        marks = ExportMarks()
         metadata: dict[str, bytes] = {}
-        for resource, plan, metric in self._plans.walk(metrics_data):
-            points = metric.data.data_points
-            if isinstance(plan, str):
-                report.dropped.append(Dropped(metric.name, plan, len(points)))
-                continue
-            if not points:
-                continue
-            state = self._states.get(plan)
-            if state is None:
-                state = self._states[plan] = PlanState(plan)
-            ts = self._encode_points(state, points, gen, shards, report)
-            if ts is not None and resource.info is not None:
-                resource_ts[resource] = max(ts, resource_ts.get(resource, ts))
-            if self.settings.send_metadata and plan.name not in metadata:
-                metadata[plan.name] = metadata_bytes(
-                    plan.metadata_type, plan.name, plan.help, plan.unit
-                )
+        try:
+            for resource, plan, metric in self._plans.walk(metrics_data):
+                if isinstance(plan, str):
+                    report.dropped.append(Dropped(reported_name(metric), plan, _points(metric)))
+                elif (
+                    self._encode_metric(resource, plan, metric, gen, shards, report, marks)
+                    and self.settings.send_metadata
+                    and plan.name not in metadata
+                ):
+                    metadata[plan.name] = metadata_bytes(
+                        plan.metadata_type, plan.name, plan.help, plan.unit
+                    )
+        except Exception as exc:  # the export's own structure: what was read still goes out
+            reason = "the rest of the export " + failure_reason(exc)
+            report.dropped.append(Dropped("", reason, 0))
         if self.settings.target_info:
-            self._encode_target_info(resource_ts, gen, shards)
-        latest = max(resource_ts.values(), default=0)
-        # Stale markers carry the time of the collection that no longer has the series;
-        # the wall clock only stands in for an export without points.
-        self._generation_ts[gen] = max(latest or now_ms, self._generation_ts.get(gen - 1, 0))
-        self._encode_stale(gen, shards, report)
+            self._encode_target_info(marks.resource_ts, gen, shards)
+        latest = marks.latest if marks.latest is not None else now_ms
+        stale_lost(self._states.values(), marks, gen, stale_time(latest, self._last_ms), shards)
+        self._last_ms = max(self._last_ms, latest)
+        report.stale_markers += marks.stale_markers
         shards.flush_all()
         if metadata:
-            self._emit_metadata(list(metadata.values()), emit, report)
+            emit_metadata(list(metadata.values()), self.max_batch_size_bytes, emit, report)
         self._evict(gen)
         return report
 
@@ -121,41 +136,68 @@ class MetricsEncoder:
         """Stale markers for every live series (on shutdown); the caches are cleared."""
         report = EncodeReport()
         shards = Shards(self.num_shards, self.max_batch_size_bytes, emit, report)
-        gen = self._plans.generation
-        ts = max(now_ms, self._generation_ts.get(gen, 0) + 1)
-        for state in self._states.values():
-            for group in state.groups.values():
-                if group.seen == gen and not group.shadowed_by:
-                    self._stale_group(group, ts, shards, report)
-        self._stale_info(gen, ts, shards, report)
+        report.stale_markers = stale_live(
+            self._states.values(), self._info.values(), stale_time(now_ms, self._last_ms), shards
+        )
         shards.flush_all()
         self._states.clear()
         self._info.clear()
         self._owners.clear()
         return report
 
-    # -- points -------------------------------------------------------------------------
+    # -- one metric ---------------------------------------------------------------------
 
-    def _encode_points(
+    def _encode_metric(
         self,
-        state: PlanState,
-        points: Any,
+        resource: ResourceLabels,
+        plan: MetricPlan,
+        metric: Any,
         gen: int,
         shards: Shards,
         report: EncodeReport,
-    ) -> int | None:
-        """Encode one metric's points; return the latest timestamp among them."""
-        kind = state.plan.kind
-        if kind is Kind.GAUGE or kind is Kind.COUNTER:
-            ts = encode_numbers(state, points, gen, shards)
-        elif kind is Kind.HISTOGRAM:
-            ts = encode_histograms(state, points, gen, shards)
-        else:
-            ts = None
+        marks: ExportMarks,
+    ) -> bool:
+        """Encode one metric's points, a metric at a time where the fast path can, else (or
+        from the point it could not write on) a point at a time. False if it raised
+        half-way: then it is reported and marks nothing stale."""
+        state = None
+        ts: int | None = None
+        try:
+            points = metric.data.data_points
+            state = self._states.get(plan)
+            if state is None:
+                state = self._states[plan] = PlanState(plan, *self._layout_limits)
+            kind = plan.kind
+            taken = None
+            if not points:  # exported without a point: each series it had goes stale
+                state.start(gen)
+            elif kind is Kind.GAUGE or kind is Kind.COUNTER:
+                taken = encode_numbers(state, points, gen, shards)
+            elif kind is Kind.HISTOGRAM:
+                taken = encode_histograms(state, points, gen, shards)
+            if taken is not None:
+                ts, n = taken
+                report.points += n
+                if n < len(points):
+                    rest = encode_points(state, points[n:], gen, shards, report, self._new_group)
+                    ts = ts if rest is None else max(ts, rest)
+            elif points:
+                ts = encode_points(state, points, gen, shards, report, self._new_group)
+        except Exception as exc:
+            if state is not None and state.gen == gen:
+                # Its marks in this export are partial: it makes nothing stale now, and the
+                # next export compares with all its series.
+                state.marked = len(state.groups)
+                marks.failed.add(state)
+            report.dropped.append(Dropped(plan.otel_name, failure_reason(exc), _points(metric)))
+            return False
+        marks.families.add(state.family)
         if ts is not None:
-            report.points += len(points)
-            return ts
-        return encode_points(state, points, gen, shards, report, self._new_group)
+            if marks.latest is None or ts > marks.latest:
+                marks.latest = ts
+            if resource.info is not None:
+                marks.resource_ts[resource] = max(ts, marks.resource_ts.get(resource, ts))
+        return True
 
     # -- cold paths ---------------------------------------------------------------------
 
@@ -207,45 +249,7 @@ class MetricsEncoder:
                 group.shard, len(prefix) + 8 + len(tail), 1, (prefix, pack_double(1.0), tail)
             )
 
-    # -- staleness and eviction ---------------------------------------------------------
-
-    def _encode_stale(self, gen: int, shards: Shards, report: EncodeReport) -> None:
-        """A stale NaN for each series that was in the previous export and not in this one."""
-        if gen - 1 not in self._generation_ts:
-            return
-        ts = max(self._generation_ts[gen], self._generation_ts[gen - 1] + 1)
-        for state in self._states.values():
-            if state.lost_series(gen):  # else every series it had is still there
-                for group in state.groups.values():
-                    if group.seen == gen - 1 and not group.shadowed_by:
-                        self._stale_group(group, ts, shards, report)
-        self._stale_info(gen - 1, ts, shards, report)
-
-    def _stale_info(self, seen: int, ts: int, shards: Shards, report: EncodeReport) -> None:
-        for group in self._info.values():
-            if group.seen == seen:
-                self._stale_group(group, ts, shards, report)
-
-    @staticmethod
-    def _stale_group(group: Group, ts: int, shards: Shards, report: EncodeReport) -> None:
-        entries, series = stale_entries(group, ts)
-        shards.add(group.shard, len(entries), series, (entries,))
-        report.stale_markers += series
-
-    def _emit_metadata(self, entries: list[bytes], emit: Emit, report: EncodeReport) -> None:
-        """Metadata goes in requests of its own, as Prometheus sends it."""
-        batch: list[bytes] = []
-        size = 0
-        for entry in [*entries, b""]:
-            if batch and (not entry or size + len(entry) > self.max_batch_size_bytes):
-                raw = b"".join(batch)
-                payload = bytes(cramjam.snappy.compress_raw(raw))
-                emit(EncodedRequest(0, payload, len(raw), 0, 0))
-                report.requests += 1
-                batch, size = [], 0
-            if entry:
-                batch.append(entry)
-                size += len(entry)
+    # -- metadata and eviction ----------------------------------------------------------
 
     def _evict(self, gen: int) -> None:
         """Forget series idle for `max_idle_collections` exports, and their plans."""
@@ -264,8 +268,14 @@ class MetricsEncoder:
                     self._release(state, state.groups.pop(key))
             for resource in [r for r, g in self._info.items() if g.seen < oldest]:
                 del self._info[resource]
-        for old in [g for g in self._generation_ts if g < gen - 1]:
-            del self._generation_ts[old]
 
     def _release(self, state: PlanState, group: Group) -> None:
         self._owners.release(group, group.series_keys(state))
+
+
+def _points(metric: Any) -> int:
+    """How many points a metric that cannot be encoded held (1 if even that is unreadable)."""
+    try:
+        return len(metric.data.data_points)
+    except Exception:
+        return 1

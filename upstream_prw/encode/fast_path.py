@@ -4,7 +4,9 @@
 That is what the SDK hands over at every collection after the first, so the per-point work
 here is kept to what cannot be done in C (`map`, `itemgetter`, comprehensions): finding each
 point's group, packing its values, appending its series to its shard. Anything else goes to
-the general loop in `general.py`; both produce the same bytes.
+the point loop (`point_loop.py`); both produce the same bytes. A metric with a point this
+path cannot write (a value no double holds, a timestamp out of range, anything that raises)
+goes to the point loop too, from that point on, which drops and reports only that point.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from upstream_prw.encode.batches import Shards
 from upstream_prw.encode.entries import bucket_entries, histogram_doubles
 from upstream_prw.encode.series import BucketGroup, PlanState
 from upstream_prw.encode.wire import pack_double, sample_tail
+from upstream_prw.translate.model import MAX_TIMESTAMP_MS
 
 __all__ = ["encode_histograms", "encode_numbers"]
 
@@ -29,11 +32,12 @@ _TIME = attrgetter("time_unix_nano")
 _VALUE = attrgetter("value")
 
 
-def _known_groups(state: PlanState, points: Any, gen: int) -> tuple[list[Any], bool] | None:
-    """The groups of a metric's points, and whether they are the last export's in the same
-    order, when each point is a series of an earlier export, plain (no exemplars, flags or
-    delta folding) and once only, all at one timestamp: the common case, checked a metric
-    at a time with the per-point work in C. None when any point needs the point loop."""
+def _known_groups(state: PlanState, points: Any, gen: int) -> tuple[list[Any], bool, int] | None:
+    """The groups of a metric's points, whether they are the last export's in the same
+    order, and the points' timestamp in milliseconds, when each point is a series of an
+    earlier export, plain (no exemplars, flags or delta folding) and once only, all at one
+    timestamp that remote write can carry: the common case, checked a metric at a time with
+    the per-point work in C. None when any point needs the point loop; nothing changes."""
     first = points[0]
     if len(state.groups) < len(points) or state.plan.delta or state.gen == gen:
         return None  # new series; or a metric seen twice in one export, which may repeat some
@@ -43,6 +47,9 @@ def _known_groups(state: PlanState, points: Any, gen: int) -> tuple[list[Any], b
         return None
     if list(map(_TIME, points)).count(first.time_unix_nano) != len(points):
         return None
+    ts: int = first.time_unix_nano // 1_000_000
+    if not 0 <= ts <= MAX_TIMESTAMP_MS:
+        return None
     try:
         keys = [(*a, *a.values()) for a in map(_ATTRIBUTES, points)]
         groups: list[Any] = list(map(state.groups.get, keys))
@@ -51,42 +58,56 @@ def _known_groups(state: PlanState, points: Any, gen: int) -> tuple[list[Any], b
     if None in groups or any(map(_SHADOWED, groups)):
         return None
     if groups == state.last_groups:  # the same groups in the same order need no more checks
-        return groups, True
+        return groups, True, ts
     if len(set(groups)) != len(groups):
         return None
-    return groups, False
+    return groups, False, ts
 
 
-def _take(state: PlanState, points: Any, gen: int) -> list[Any] | None:
-    """`_known_groups`, and when it applies, the groups marked seen in this export."""
-    known = _known_groups(state, points, gen)
-    if known is None:
-        return None
-    groups, same = known
+def _take(state: PlanState, known: tuple[list[Any], bool, int], gen: int) -> list[int]:
+    """Mark the groups `_known_groups` found seen in this export; return what they were."""
+    groups, same, ts = known
     if not same:
         state.last_groups = groups
         state.batches = None
     seen = list(map(_SEEN, groups))
     state.start(gen)
-    state.fast_ms = (gen, points[0].time_unix_nano // 1_000_000)
+    state.fast_ms = (gen, ts)
     state.marked += len(groups)
-    state.kept += seen.count(gen - 1)
+    state.kept += seen.count(state.prev)
     for group in groups:
         group.seen = gen
-    return groups
+    return seen
 
 
-def encode_numbers(state: PlanState, points: Any, gen: int, shards: Shards) -> int | None:
-    """A gauge's or counter's points when `_known_groups` applies; their timestamp, or None."""
-    groups = _take(state, points, gen)
-    if groups is None:
+def _untake(state: PlanState, groups: list[Any], seen: list[int], start: int) -> int:
+    """Undo `_take` for the groups from `start` on (the point loop takes their points)."""
+    rest = seen[start:]
+    for group, before in zip(groups[start:], rest, strict=True):
+        group.seen = before
+    state.marked -= len(rest)
+    state.kept -= rest.count(state.prev)
+    return start
+
+
+def encode_numbers(
+    state: PlanState, points: Any, gen: int, shards: Shards
+) -> tuple[int, int] | None:
+    """A gauge's or counter's points when `_known_groups` applies: (their timestamp, how
+    many were taken, all of them); else None, and the point loop takes them."""
+    try:
+        known = _known_groups(state, points, gen)
+        if known is None:
+            return None
+        values = list(map(pack_double, map(_VALUE, points)))
+    except Exception:  # a value no double holds, or odd points: the point loop reports them
         return None
-    ts: int = points[0].time_unix_nano // 1_000_000
+    _take(state, known, gen)
+    groups, ts = known[0], known[2]
     tail, sample_len = sample_tail(ts)
     batches = state.batches
     if batches is None or batches[0] != sample_len:
         batches = state.batches = (sample_len, _number_batches(groups, sample_len))
-    values = list(map(pack_double, map(_VALUE, points)))
     value_len = sample_len - 1
     parts, sizes, counts, bounds = shards.parts, shards.sizes, shards.counts, shards.bounds
     for shard, pick, prefixes, labels_len in batches[1]:
@@ -102,7 +123,7 @@ def encode_numbers(state: PlanState, points: Any, gen: int, shards: Shards) -> i
         parts[shard] += entries
         sizes[shard] += size
         counts[shard] += n
-    return ts
+    return ts, len(points)
 
 
 def _number_batches(
@@ -128,30 +149,40 @@ def _picker(indexes: list[int]) -> Callable[[list[bytes]], tuple[bytes, ...]]:
     return itemgetter(*indexes)
 
 
-def encode_histograms(state: PlanState, points: Any, gen: int, shards: Shards) -> int | None:
-    """An explicit-bucket histogram's points when `_known_groups` applies; their timestamp,
-    or None."""
-    groups = _take(state, points, gen)
-    if groups is None:
+def encode_histograms(
+    state: PlanState, points: Any, gen: int, shards: Shards
+) -> tuple[int, int] | None:
+    """An explicit-bucket histogram's points when `_known_groups` applies: (their timestamp,
+    how many were taken); else None. A point that cannot be written ends what is taken:
+    the point loop takes it and the rest."""
+    try:
+        known = _known_groups(state, points, gen)
+    except Exception:  # odd points: the point loop takes them one by one
         return None
-    ts: int = points[0].time_unix_nano // 1_000_000
+    if known is None:
+        return None
+    seen = _take(state, known, gen)
+    groups, ts = known[0], known[2]
     tail, sample_len = sample_tail(ts)
     parts, sizes, counts, bounds = shards.parts, shards.sizes, shards.counts, shards.bounds
     last_bounds: Any = None
-    layout = state.layout(points[0])
-    group: BucketGroup
-    for point, group in zip(points, groups, strict=True):
-        explicit = point.explicit_bounds
-        if explicit is not last_bounds:
-            last_bounds, layout = explicit, state.layout(point)
-        group.layout = layout
-        values = histogram_doubles(point, len(explicit), False)
-        joined = bucket_entries(group, layout, values, sample_len, tail)
-        shard = group.shard
-        size = len(joined)
-        if sizes[shard] + size > bounds[shard]:
-            shards.make_room(shard, size)
-        parts[shard].append(joined)
-        sizes[shard] += size
-        counts[shard] += layout.rows
-    return ts
+    group: BucketGroup | None = None
+    try:
+        layout = state.layout(points[0])
+        for point, group in zip(points, groups, strict=True):
+            explicit = point.explicit_bounds
+            if explicit is not last_bounds:
+                last_bounds, layout = explicit, state.layout(point)
+            values = histogram_doubles(point, len(explicit), False)
+            joined = bucket_entries(group, layout, values, sample_len, tail)
+            group.layout = layout
+            shard = group.shard
+            size = len(joined)
+            if sizes[shard] + size > bounds[shard]:
+                shards.make_room(shard, size)
+            parts[shard].append(joined)
+            sizes[shard] += size
+            counts[shard] += layout.rows
+    except Exception:  # nothing of this point was written; its group is the first untaken
+        return ts, _untake(state, groups, seen, 0 if group is None else groups.index(group))
+    return ts, len(points)

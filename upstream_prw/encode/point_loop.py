@@ -4,6 +4,10 @@ temporality, summaries, native histograms, several timestamps in one metric, rep
 `_pending` does what every kind shares (find or make the point's cached series, keep the
 seen-counts that staleness needs, drop repeats and shadowed series, fold deltas, write
 points with exemplars); one writer per metric kind then appends the rest to their shards.
+A point that cannot be written (a timestamp or value remote write cannot carry, or anything
+that raises) is dropped and reported alone; an entry reaches a shard whole or not at all.
+Its series still counts as present if the metric's previous export had it, so one bad point
+does not end a series; a series no export has carried yet is not started by it.
 """
 
 from __future__ import annotations
@@ -20,21 +24,26 @@ from upstream_prw.encode.wire import (
     pack_double,
     sample_tail,
 )
-from upstream_prw.errors import UntranslatableError
 from upstream_prw.translate.delta import fold_delta
-from upstream_prw.translate.model import NOT_LATER, Dropped
+from upstream_prw.translate.model import (
+    BAD_TIMESTAMP,
+    MAX_TIMESTAMP_MS,
+    NOT_LATER,
+    Dropped,
+    failure_reason,
+)
 from upstream_prw.translate.plan import Kind
 from upstream_prw.translate.plans import attributes_key
-from upstream_prw.translate.points import native_histogram, summary_values
+from upstream_prw.translate.points import histogram_values, native_histogram, summary_values
 
 __all__ = ["NewGroup", "encode_points"]
 
 NewGroup = Callable[[PlanState, Any, Any, int], Group]
 """Makes the group of a point not seen before: (state, key, point, sample length)."""
 
-Pending = Iterator[tuple[Any, Any, int, bytes, int]]
+Pending = Iterator[tuple[Any, Any, int, bytes, int, bool]]
 """Per point left to write: (point, its group, timestamp ms, encoded timestamp field,
-sample length)."""
+sample length, whether its series was not in the metric's previous export)."""
 
 
 class _Report(Protocol):
@@ -46,18 +55,41 @@ class _Run:
     """One metric's pass: what the writers need besides the points, and what it counted
     (where rare, so the common path counts nothing)."""
 
-    __slots__ = ("duplicates", "flags", "fresh", "latest", "metric", "report", "skipped")
+    __slots__ = (
+        "duplicates",
+        "flags",
+        "forgotten",
+        "fresh",
+        "latest",
+        "metric",
+        "report",
+        "skipped",
+        "unmarked",
+    )
 
     def __init__(self, report: _Report, metric: str, flags: bool) -> None:
         self.report = report
         self.metric = metric
         self.flags = flags  # whether points of this kind have `flags` (the SDK's do not)
         self.duplicates = self.fresh = self.skipped = 0
+        self.unmarked = 0  # points dropped before their group was marked
+        self.forgotten = 0  # points dropped after, whose group was unmarked again
         self.latest: int | None = None
 
     def drop(self, reason: str) -> None:
         self.skipped += 1
         self.report.dropped.append(Dropped(self.metric, reason))
+
+    def fail(self, exc: Exception) -> None:
+        self.drop(failure_reason(exc))
+
+    def lose(self, exc: Exception, group: Any, fresh: bool) -> None:
+        """A point its writer could not write: if its series was not in the metric's last
+        export, it is not in this one either (and is never made stale, never having been)."""
+        self.fail(exc)
+        if fresh:
+            group.seen = 0
+            self.forgotten += 1
 
 
 def encode_points(
@@ -73,9 +105,9 @@ def encode_points(
     state.start(gen)
     write = _WRITERS[state.plan.kind]
     write(_pending(state, points, gen, shards, run, new_group), state, shards, run)
-    marked = len(points) - run.duplicates
+    marked = len(points) - run.duplicates - run.unmarked - run.forgotten
     state.marked += marked
-    state.kept += marked - run.fresh
+    state.kept += marked - (run.fresh - run.forgotten)
     report.points += len(points) - run.skipped
     return run.latest
 
@@ -83,62 +115,104 @@ def encode_points(
 def _pending(
     state: PlanState, points: Any, gen: int, shards: Shards, run: _Run, new_group: NewGroup
 ) -> Pending:
-    """The points to write, each with its group; marks each group seen in `gen`."""
+    """The points to write, each with its group; marks each group seen in `gen`.
+
+    A point dropped for its timestamp or a failure still marks its series present if the
+    metric's previous export had it (it does not go stale); else it marks nothing, and no
+    series is made for it."""
     groups = state.groups
     delta = state.plan.delta
     check_exemplars = hasattr(points[0], "exemplars")
-    previous = gen - 1
+    previous = state.prev
     last_time = -1
     ts = sample_len = 0
     tail = b""
+    bad_time = False
     latest: int | None = None
-    fresh = duplicates = 0
+    fresh = duplicates = unmarked = 0
     for point in points:
-        time = point.time_unix_nano
-        if time != last_time:
-            last_time = time
-            ts = time // 1_000_000
-            if latest is None or ts > latest:
-                latest = run.latest = ts
-            tail, sample_len = sample_tail(ts)
-        attributes = point.attributes
         try:
-            key: Any = (*attributes, *attributes.values())
-            group = groups.get(key)
-        except TypeError:  # unhashable attribute values (sequences), or no attributes
-            key = attributes_key(attributes)
-            group = groups.get(key)
-        if group is None:
-            group = new_group(state, key, point, sample_len)
-            fresh += 1
-        elif group.seen != previous:
-            if group.seen == gen:  # another point of a series already sent in this export
-                duplicates += 1
-                if ts <= state.sent_ms(group):
-                    run.drop(NOT_LATER)
-                    continue
+            time = point.time_unix_nano
+            if time != last_time:
+                ts = time // 1_000_000
+                bad_time = not 0 <= ts <= MAX_TIMESTAMP_MS
+                if bad_time:
+                    tail, sample_len = b"", 11  # any length will do: nothing is written
+                else:
+                    if latest is None or ts > latest:
+                        latest = run.latest = ts
+                    tail, sample_len = sample_tail(ts)
+                last_time = time
+            attributes = point.attributes
+            try:
+                key: Any = (*attributes, *attributes.values())
+                group = groups.get(key)
+            except TypeError:  # unhashable attribute values (sequences), or no attributes
+                key = attributes_key(attributes)
+                group = groups.get(key)
+            if group is not None:
+                seen = group.seen
+            elif bad_time:  # no series is made for a point that cannot be sent
+                unmarked += 1
+                run.drop(BAD_TIMESTAMP)
+                continue
             else:
-                fresh += 1  # back after missing an export
+                group = new_group(state, key, point, sample_len)
+                seen = -1
+        except Exception as exc:
+            unmarked += 1
+            run.fail(exc)
+            continue
+        is_fresh = seen != previous  # new, or back after missing an export of its metric
+        if seen == gen:  # another point of a series already sent in this export
+            is_fresh = False
+            duplicates += 1
+            if not bad_time and ts <= state.sent_ms(group):
+                run.drop(NOT_LATER)
+                continue
+        if bad_time:
+            if is_fresh:  # not there in the last export: not there now either
+                unmarked += 1
+            elif seen != gen:  # there, but this point of it cannot be sent
+                group.seen, group.last_gen, group.last_ms = gen, gen, -1
+            run.drop(BAD_TIMESTAMP)
+            continue
+        if is_fresh:
+            fresh += 1
         group.seen = gen
         group.last_gen, group.last_ms = gen, ts
         if group.shadowed_by:
             run.drop(f"its series are already produced by {group.shadowed_by}")
             continue
-        if delta:
-            group.delta, point = fold_delta(group.delta, point)
-        if check_exemplars and point.exemplars:
-            series = exemplar_entries(state, group, point, ts)
-            shards.add(group.shard, sum(map(len, series)), len(series), series)
+        try:
+            if delta:
+                group.delta, point = fold_delta(group.delta, point)
+            if check_exemplars and point.exemplars:
+                series = exemplar_entries(state, group, point, ts)
+                shards.add(group.shard, sum(map(len, series)), len(series), series)
+                continue
+        except Exception as exc:
+            if is_fresh:
+                group.seen = 0
+                fresh -= 1
+                unmarked += 1
+            run.fail(exc)
             continue
-        yield point, group, ts, tail, sample_len
-    run.fresh, run.duplicates = fresh, duplicates  # once the writer has taken every point
+        yield point, group, ts, tail, sample_len, is_fresh
+    # once the writer has taken every point
+    run.fresh, run.duplicates, run.unmarked = fresh, duplicates, unmarked
 
 
 def _write_numbers(pending: Pending, state: PlanState, shards: Shards, run: _Run) -> None:
     """Gauges and counters: the cached prefix, the value, the timestamp."""
     parts, sizes, counts, bounds = shards.parts, shards.sizes, shards.counts, shards.bounds
     flags = run.flags
-    for point, group, _, tail, sample_len in pending:
+    for point, group, _, tail, sample_len, fresh in pending:
+        try:
+            value = STALE if flags and point.flags & 1 else pack_double(point.value)
+        except Exception as exc:
+            run.lose(_real(exc, float, point.value), group, fresh)
+            continue
         prefix = group.prefix
         if prefix[-2] != sample_len:
             prefix = group.prefix_for(sample_len)
@@ -146,7 +220,6 @@ def _write_numbers(pending: Pending, state: PlanState, shards: Shards, run: _Run
         size = len(prefix) + sample_len - 1  # the double and the timestamp follow
         if sizes[shard] + size > bounds[shard]:
             shards.make_room(shard, size)
-        value = STALE if flags and point.flags & 1 else pack_double(point.value)
         parts[shard] += (prefix, value, tail)
         sizes[shard] += size
         counts[shard] += 1
@@ -154,11 +227,11 @@ def _write_numbers(pending: Pending, state: PlanState, shards: Shards, run: _Run
 
 def _write_native(pending: Pending, state: PlanState, shards: Shards, run: _Run) -> None:
     """Exponential histograms: one native histogram each, or the reason it has none."""
-    for point, group, ts, _, _ in pending:
+    for point, group, ts, _, _, fresh in pending:
         try:
             histogram = histogram_bytes(native_histogram(point, ts))
-        except UntranslatableError as exc:
-            run.drop(str(exc))
+        except Exception as exc:
+            run.lose(exc, group, fresh)
             continue
         entry = length_prefixed(b"\x0a", group.labels + histogram)
         shards.add(group.shard, len(entry), 1, (entry,))
@@ -168,24 +241,44 @@ def _write_histograms(pending: Pending, state: PlanState, shards: Shards, run: _
     """Explicit-bucket histograms: `le` buckets, `_sum` and `_count`."""
     last_bounds: Any = None
     layout: BucketLayout | None = None
-    for point, group, _, tail, sample_len in pending:
-        explicit = point.explicit_bounds
-        if explicit is not last_bounds or layout is None:
-            last_bounds, layout = explicit, state.layout(point)
+    for point, group, _, tail, sample_len, fresh in pending:
+        try:
+            explicit = point.explicit_bounds
+            if explicit is not last_bounds or layout is None:
+                layout = state.layout(point)
+                last_bounds = explicit
+            values = histogram_doubles(point, len(explicit), run.flags)
+            joined = bucket_entries(group, layout, values, sample_len, tail)
+        except Exception as exc:
+            run.lose(_real(exc, histogram_values, point), group, fresh)
+            continue
         group.layout = layout
-        joined = bucket_entries(
-            group, layout, histogram_doubles(point, len(explicit), run.flags), sample_len, tail
-        )
         shards.add(group.shard, len(joined), layout.rows, (joined,))
 
 
 def _write_summaries(pending: Pending, state: PlanState, shards: Shards, run: _Run) -> None:
     """Summaries: one series per quantile, `_sum` and `_count`."""
-    for point, group, _, tail, sample_len in pending:
-        layout = group.layout = state.layout(point)
-        values = list(map(pack_double, summary_values(point)))
-        joined = bucket_entries(group, layout, values, sample_len, tail)
+    for point, group, _, tail, sample_len, fresh in pending:
+        try:
+            layout = state.layout(point)
+            values = list(map(pack_double, summary_values(point)))
+            joined = bucket_entries(group, layout, values, sample_len, tail)
+        except Exception as exc:
+            run.lose(exc, group, fresh)
+            continue
+        group.layout = layout
         shards.add(group.shard, len(joined), layout.rows, (joined,))
+
+
+def _real(exc: Exception, convert: Callable[[Any], object], value: Any) -> Exception:
+    """What made packing fail: `pack_double` calls any value it cannot pack "not a float",
+    and the plain conversion tells one too large for a double (OverflowError) from one that
+    is no number at all."""
+    try:
+        convert(value)
+    except Exception as real:
+        return real
+    return exc
 
 
 _WRITERS: dict[Kind, Callable[[Pending, PlanState, Shards, _Run], None]] = {

@@ -13,8 +13,9 @@ import zlib
 from collections.abc import Sequence
 from typing import Any
 
+from upstream_prw.encode.lru import LRU
 from upstream_prw.encode.wire import label_bytes, varint
-from upstream_prw.translate.plan import Kind, MetricPlan
+from upstream_prw.translate.plan import Context, Kind, MetricPlan
 
 __all__ = [
     "BucketGroup",
@@ -123,13 +124,16 @@ class BucketLayout:
     """The series of a histogram (or summary) point for one set of bounds (or quantiles):
     the `__name__` and `le` labels of each, and entry templates by label length."""
 
-    __slots__ = ("extras", "names", "rows", "templates")
+    __slots__ = ("extras", "last", "names", "rows", "templates")
 
-    def __init__(self, names: tuple[bytes, ...], extras: tuple[bytes, ...]) -> None:
+    def __init__(
+        self, names: tuple[bytes, ...], extras: tuple[bytes, ...], max_templates: int = 256
+    ) -> None:
         self.names = names  # per series: bucket (or quantile) series, then _sum and _count
         self.extras = extras  # per series: the encoded `le`/`quantile` label, b"" for the last two
         self.rows = len(names)
-        self.templates: dict[Any, list[bytes]] = {}
+        self.templates: LRU[Any, list[bytes]] = LRU(max_templates)
+        self.last: tuple[Any, list[bytes]] = (None, [])  # the most recently used template
 
     def template(self, before: bytes, labels_len: int, sample_len: int) -> list[bytes]:
         """Six parts per series: entry header with the labels up to `__name__` and the
@@ -139,27 +143,34 @@ class BucketLayout:
         key: Any = labels_len << 8 | sample_len
         if before:
             key = (before, key)
-        parts = self.templates.get(key)
-        if parts is None:
-            if len(self.templates) >= 256:
-                self.templates.clear()
+        last_key, parts = self.last
+        if key == last_key:  # runs per point; neighbours mostly share one (it is the newest)
+            return parts
+        templates = self.templates.entries  # the LRU's get, inlined
+        try:
+            parts = templates[key]
+        except KeyError:
             parts = []
             for name, extra in zip(self.names, self.extras, strict=True):
                 entry_len = labels_len + len(name) + len(extra) + 2 + sample_len
                 parts += (b"\x0a" + varint(entry_len) + before + name, b"", extra, b"", b"", b"")
-            self.templates[key] = parts
+            self.templates.put(key, parts)
+        else:
+            templates.move_to_end(key)
+        self.last = (key, parts)
         return parts
 
 
 class PlanState:
     """Per-metric encodings shared by all its groups, and the counts that tell whether any
-    of its series went missing since the previous export."""
+    of its series went missing since the metric's previous export."""
 
     __slots__ = (
         "batches",
         "before",
         "bucket_name",
         "count_name",
+        "family",
         "fast_ms",
         "gen",
         "groups",
@@ -169,16 +180,23 @@ class PlanState:
         "last_layout",
         "layouts",
         "marked",
+        "max_templates",
         "plan",
+        "prev",
         "series_name",
         "sum_name",
         "totals",
     )
 
-    def __init__(self, plan: MetricPlan) -> None:
+    def __init__(self, plan: MetricPlan, max_layouts: int = 64, max_templates: int = 256) -> None:
         self.plan = plan
+        # What staleness is judged by: the metric's resource, scope and name. A series goes
+        # stale when its family is exported again without it (another unit, say, is another
+        # plan of the same family).
+        self.family: tuple[Context, str] = (plan.context, plan.otel_name)
         self.groups: dict[Any, Group] = {}
-        self.layouts: dict[tuple[float, ...], BucketLayout] = {}
+        self.layouts: LRU[tuple[float, ...], BucketLayout] = LRU(max_layouts)
+        self.max_templates = max_templates
         self.last_bounds: Any = None
         self.last_layout: BucketLayout | None = None
         self.last_groups: list[Group] = []  # in the order of the last export's points
@@ -189,9 +207,9 @@ class PlanState:
         self.sum_name = label_bytes("__name__", plan.name + "_sum")
         self.count_name = label_bytes("__name__", plan.name + "_count")
         self.totals = (self.sum_name, self.count_name)
-        # Groups marked in generation `gen`, how many of them were marked in the one
-        # before too, and how many were marked in the one before.
-        self.gen = self.marked = self.kept = self.before = 0
+        # Groups marked in generation `gen`, how many of them were marked in `prev` (the
+        # metric's export before that) too, and how many were marked in `prev`.
+        self.gen = self.prev = self.marked = self.kept = self.before = 0
         self.fast_ms = (0, 0)  # (generation, timestamp) of the fast path's last metric
 
     def sent_ms(self, group: Group) -> int:
@@ -200,41 +218,39 @@ class PlanState:
         return group.last_ms if group.last_gen == group.seen else self.fast_ms[1]
 
     def start(self, gen: int) -> None:
-        """Called before marking groups in `gen`."""
+        """Called before marking groups in `gen`: the metric's last export becomes `prev`."""
         if self.gen != gen:
-            self.before = self.marked if self.gen == gen - 1 else 0
+            self.prev, self.before = self.gen, self.marked
             self.gen, self.marked, self.kept = gen, 0, 0
 
     def lost_series(self, gen: int) -> bool:
-        """Whether some group marked in `gen - 1` was not marked in `gen`."""
-        if self.gen == gen:
-            return self.kept < self.before
-        return self.gen == gen - 1 and self.marked > 0
+        """Whether some group marked in `prev` was not marked in `gen` (after `start(gen)`)."""
+        return self.gen == gen and self.kept < self.before
 
     def layout(self, point: Any) -> BucketLayout:
         """The series layout of a histogram or summary point (shared, cached by bounds)."""
         plan = self.plan
-        if plan.kind is Kind.HISTOGRAM:
+        histogram = plan.kind is Kind.HISTOGRAM
+        if histogram:
             bounds = point.explicit_bounds
             if bounds is self.last_bounds and self.last_layout is not None:
                 return self.last_layout  # the SDK hands every point the same sequence
             key = tuple(bounds)
-            series = plan.bucket_layout(key)
         else:
             bounds = key = tuple(q.quantile for q in point.quantile_values)
-            series = plan.quantile_layout(key)
         layout = self.layouts.get(key)
         if layout is None:
-            if len(self.layouts) >= 64:
-                self.layouts.clear()
+            series = plan.bucket_layout(key) if histogram else plan.quantile_layout(key)
             n = len(series) - 2
-            layout = self.layouts[key] = BucketLayout(
+            layout = BucketLayout(
                 (*[self.bucket_name] * n, self.sum_name, self.count_name),
                 (
                     *[label_bytes(plan.reserved, e) for _, e in series[:n] if e is not None],
                     b"",
                     b"",
                 ),
+                self.max_templates,
             )
+            self.layouts.put(key, layout)
         self.last_bounds, self.last_layout = bounds, layout
         return layout

@@ -3,9 +3,10 @@
 A template is the sorted label set a resource and scope give points with these attribute
 keys, encoded around holes where the attribute values go, and cut where `__name__` and
 `le`/`quantile` go (the metric sets those). Constant labels are encoded once per template,
-attribute values once per distinct value. Points the template cannot take (keys that
-collide once sanitised, values that make an empty label) get `general_runs`, the plain
-translation: both give the same bytes.
+attribute values once per distinct value while it is recent. Points the template cannot
+take (keys that collide once sanitised, values that make an empty label) get
+`general_runs`, the plain translation: both give the same bytes. Templates and encoded
+values are each one `LRU`, so fresh keys or values at every export replace old entries.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from bisect import bisect_left
 from collections.abc import Sequence
 from typing import Any
 
+from upstream_prw.encode.lru import LRU
 from upstream_prw.encode.wire import label_bytes, labels_bytes
 from upstream_prw.translate.labels import Labels
 from upstream_prw.translate.naming import label_value
@@ -21,51 +23,51 @@ from upstream_prw.translate.plan import Context
 
 __all__ = ["LabelTemplate", "Templates", "general_runs"]
 
-_CACHED_VALUES = 8192  # encoded values kept per label name and value type
-_TEMPLATES = 4096
+ValueCache = LRU[tuple[str, type, Any], bytes]
+"""Encoded labels by (label name, value type, value), shared by every template. Keyed by
+type too: 1 and True are equal dictionary keys but become "1" and "true". Floats are not
+remembered: 0.0 and -0.0 are equal keys too, but become "0" and "-0"."""
 
 
 class _Hole:
-    """Where an attribute value goes; remembers how recent values were encoded."""
+    """Where an attribute value goes, and how a value not in the cache is encoded."""
 
-    __slots__ = ("by_type", "index", "name")
+    __slots__ = ("index", "name", "values")
 
-    def __init__(self, index: int, name: str, by_type: dict[type, dict[Any, bytes]]) -> None:
+    def __init__(self, index: int, name: str, values: ValueCache) -> None:
         self.index = index
         self.name = name
-        # Shared by every hole of this label name. Keyed by type too: 1 and True are equal
-        # dictionary keys but become "1" and "true". Floats are not remembered: 0.0 and -0.0
-        # are equal keys too, but become "0" and "-0".
-        self.by_type = by_type
+        self.values = values
 
     def encode(self, value: object) -> bytes | None:
-        """The label for this value; None if the value makes an empty label."""
-        try:
-            return self.by_type[value.__class__][value]
-        except (KeyError, TypeError):  # not seen yet, or not a value we remember
-            pass
+        """The label for a value not in the cache (see `LabelTemplate.fill`); None if the
+        value makes an empty label."""
         label = label_value(value)
         if not label:
             return None
         encoded = label_bytes(self.name, label)
-        cache = self.by_type.get(value.__class__)
-        if cache is not None:
-            if len(cache) >= _CACHED_VALUES:
-                cache.clear()
-            cache[value] = encoded
+        cls = value.__class__
+        if cls is str or cls is int or cls is bool:
+            self.values.put((self.name, cls, value), encoded)
         return encoded
 
 
 class LabelTemplate:
     """Label runs around `__name__` (and the reserved label), with holes for values."""
 
-    __slots__ = ("runs",)
+    __slots__ = ("runs", "values")
 
-    def __init__(self, runs: tuple[tuple[list[bytes], tuple[tuple[int, _Hole], ...]], ...]):
+    def __init__(
+        self,
+        runs: tuple[tuple[list[bytes], tuple[tuple[int, _Hole], ...]], ...],
+        values: ValueCache,
+    ) -> None:
         self.runs = runs  # per run: its parts (b"" at holes) and (position, hole) pairs
+        self.values = values
 
     def fill(self, values: Sequence[object]) -> list[bytes] | None:
         """The encoded runs for these attribute values; None if one makes an empty label."""
+        cache = self.values.entries  # the LRU's get, inlined: this runs per value of a new series
         out = []
         for parts, holes in self.runs:
             if not holes:
@@ -73,7 +75,16 @@ class LabelTemplate:
                 continue
             filled = parts[:]
             for position, hole in holes:
-                encoded = hole.encode(values[hole.index])
+                value = values[hole.index]
+                cls = value.__class__
+                if cls is str or cls is int or cls is bool:
+                    key = (hole.name, cls, value)
+                    encoded = cache.get(key)
+                    if encoded is not None:
+                        cache.move_to_end(key)
+                        filled[position] = encoded
+                        continue
+                encoded = hole.encode(value)
                 if encoded is None:
                     return None
                 filled[position] = encoded
@@ -81,28 +92,34 @@ class LabelTemplate:
         return out
 
 
-class Templates:
-    """Label templates by (context, attribute keys, reserved label), bounded."""
+_NEEDS_GENERAL = LabelTemplate((), LRU(1))  # cached for keys that need the general path
 
-    def __init__(self) -> None:
-        self._templates: dict[tuple[Context, tuple[str, ...], str], LabelTemplate | None] = {}
-        self._values: dict[str, dict[type, dict[Any, bytes]]] = {}
+
+class Templates:
+    """Label templates by (context, attribute keys, reserved label), and encoded values:
+    each bounded by entries, least recently used first out."""
+
+    def __init__(self, max_templates: int = 4096, max_values: int = 8192) -> None:
+        self.templates: LRU[tuple[Context, tuple[str, ...], str], LabelTemplate] = LRU(
+            max_templates
+        )
+        self.values: ValueCache = LRU(max_values)
 
     def get(self, context: Context, keys: tuple[str, ...], reserved: str) -> LabelTemplate | None:
         """The template for these keys; None if they need the general path."""
         key = (context, keys, reserved)
-        try:
-            return self._templates[key]
-        except KeyError:
-            pass
-        labels = context.layout(keys, reserved)
-        template = None
-        if labels is not None and all(name != "__name__" for name, _ in labels):
-            template = LabelTemplate(tuple(self._run(cut) for cut in _cuts(labels, reserved)))
-        if len(self._templates) >= _TEMPLATES:
-            self._templates.clear()
-        self._templates[key] = template
-        return template
+        templates = self.templates.entries  # the LRU's get, inlined: this runs per new series
+        template = templates.get(key)
+        if template is not None:
+            templates.move_to_end(key)
+        else:
+            labels = context.layout(keys, reserved)
+            template = _NEEDS_GENERAL
+            if labels is not None and all(name != "__name__" for name, _ in labels):
+                runs = tuple(self._run(cut) for cut in _cuts(labels, reserved))
+                template = LabelTemplate(runs, self.values)
+            self.templates.put(key, template)
+        return None if template is _NEEDS_GENERAL else template
 
     def _run(
         self, labels: Sequence[tuple[str, str | int]]
@@ -117,8 +134,7 @@ class Templates:
             if constant:
                 parts.append(labels_bytes(constant))
                 constant = []
-            by_type = self._values.setdefault(name, {str: {}, int: {}, bool: {}})
-            holes.append((len(parts), _Hole(value, name, by_type)))
+            holes.append((len(parts), _Hole(value, name, self.values)))
             parts.append(b"")
         if constant or not parts:
             parts.append(labels_bytes(constant))

@@ -7,20 +7,26 @@ import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
+from upstream_prw.errors import UntranslatableError
 from upstream_prw.translate.labels import Labels
+from upstream_prw.translate.naming import metric_name, valid_utf8
 from upstream_prw.translate.native import NativeHistogram
 from upstream_prw.translate.settings import TranslationSettings
 
 __all__ = [
+    "BAD_TIMESTAMP",
+    "MAX_TIMESTAMP_MS",
     "NOT_LATER",
     "STALE_NAN",
     "STALE_NAN_BITS",
+    "TOO_LARGE",
     "Dropped",
     "ExemplarOut",
     "Series",
     "Summary",
     "SummaryDataPoint",
     "ValueAtQuantile",
+    "failure_reason",
     "is_stale",
     "series_labels",
     "target_info_name",
@@ -38,6 +44,36 @@ def is_stale(value: float) -> bool:
 
 NOT_LATER = "another point of the same series in this export is as late or later"
 """Why a repeated point is dropped: a series' samples only ever move forward."""
+
+MAX_TIMESTAMP_MS = (1 << 63) - 1
+"""Remote write carries timestamps as int64 milliseconds."""
+
+BAD_TIMESTAMP = "its timestamp is negative or beyond the int64 range of milliseconds"
+"""Why a point whose timestamp remote write cannot carry is dropped."""
+
+TOO_LARGE = "a value is beyond the range of a 64-bit float"
+"""Why a point is dropped whose value (or sum, count, bucket) no double can hold."""
+
+
+def failure_reason(exc: BaseException) -> str:
+    """Why a point or metric that raised while being translated is dropped: the error's
+    own words for the failures we expect, its type and (shortened) message otherwise."""
+    if isinstance(exc, UntranslatableError):
+        return valid_utf8(str(exc))
+    if isinstance(exc, OverflowError):
+        return TOO_LARGE
+    try:
+        message = valid_utf8(str(exc))
+    except Exception:  # an error whose message cannot even be read
+        message = ""
+    if len(message) > 200:
+        message = message[:200] + "..."
+    kind = type(exc).__name__
+    return (
+        f"could not be translated: {kind}: {message}"
+        if message
+        else f"could not be translated: {kind}"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +127,8 @@ class Summary:
 
 
 def target_info_name(settings: TranslationSettings) -> str:
-    return f"{settings.namespace}_target_info" if settings.namespace else "target_info"
+    """`target_info`, after the namespace made valid as metric names make it."""
+    return metric_name("target_info", "", namespace=settings.namespace, add_suffixes=False)
 
 
 def series_labels(base: Labels, name: str, extra: tuple[str, str] | None) -> Labels:

@@ -12,7 +12,6 @@ import math
 import re
 from collections.abc import Sequence
 from decimal import Decimal
-from functools import lru_cache
 
 __all__ = [
     "format_float",
@@ -20,6 +19,7 @@ __all__ = [
     "metric_name",
     "sanitize_label_name",
     "unit_suffix_tokens",
+    "valid_utf8",
 ]
 
 # Main units (UCUM case-sensitive) → the word Prometheus uses in a name.
@@ -84,7 +84,6 @@ def unit_suffix_tokens(unit: str) -> tuple[list[str], list[str]]:
     return main_tokens, per_tokens
 
 
-@lru_cache(maxsize=4096)
 def metric_name(
     name: str,
     unit: str,
@@ -124,7 +123,6 @@ def _contains_run(tokens: Sequence[str], run: Sequence[str]) -> bool:
     return any(list(tokens[i : i + n]) == list(run) for i in range(len(tokens) - n + 1))
 
 
-@lru_cache(maxsize=65536)
 def sanitize_label_name(key: str) -> str:
     """A label name from an attribute key ("" when the key is empty).
 
@@ -153,7 +151,7 @@ def format_float(value: float) -> str:
 def label_value(value: object) -> str:
     """An attribute value as label text: bool `true`/`false`, sequences as JSON arrays."""
     if isinstance(value, str):
-        return _valid_utf8(value)
+        return valid_utf8(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, int):
@@ -163,11 +161,12 @@ def label_value(value: object) -> str:
     if isinstance(value, bytes):
         return base64.b64encode(value).decode("ascii")
     if isinstance(value, Sequence):
-        return json.dumps([_json_item(v) for v in value], separators=(",", ":"), ensure_ascii=False)
-    return str(value)
+        text = json.dumps([_json_item(v) for v in value], separators=(",", ":"), ensure_ascii=False)
+        return valid_utf8(text)  # strings inside the array may hold lone surrogates
+    return valid_utf8(str(value))
 
 
-def _valid_utf8(text: str) -> str:
+def valid_utf8(text: str) -> str:
     """Protobuf strings must be UTF-8: lone surrogates become U+FFFD."""
     try:
         text.encode()

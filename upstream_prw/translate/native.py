@@ -27,6 +27,8 @@ MAX_SCHEMA = 8
 _MAX_ZERO_RUN = 2
 
 RESET_HINT_UNKNOWN = 0  # cumulative OpenTelemetry histograms reset only on restart
+_UINT64 = 1 << 64  # counts are uint64 on the wire, bucket deltas sint64
+_INT64 = 1 << 63
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,6 +120,12 @@ def to_native(
     neg_offset, neg_counts = downscale(negative[0], negative[1], by)
     pos_spans, pos_deltas = spans_and_deltas(pos_offset, pos_counts)
     neg_spans, neg_deltas = spans_and_deltas(neg_offset, neg_counts)
+    if not (0 <= count < _UINT64 and 0 <= zero_count < _UINT64) or not all(
+        -_INT64 <= d < _INT64 for d in (*pos_deltas, *neg_deltas)
+    ):
+        raise UntranslatableError(
+            "a count is negative or beyond the 64-bit range remote write carries"
+        )
     return NativeHistogram(
         count=count,
         sum=sum_,

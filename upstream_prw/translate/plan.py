@@ -17,7 +17,12 @@ from opentelemetry.sdk.metrics.export import (
 
 from upstream_prw.translate.labels import Labels, ResourceLabels, attribute_labels
 from upstream_prw.translate.model import Summary
-from upstream_prw.translate.naming import format_float, metric_name, sanitize_label_name
+from upstream_prw.translate.naming import (
+    format_float,
+    metric_name,
+    sanitize_label_name,
+    valid_utf8,
+)
 from upstream_prw.translate.settings import TranslationSettings
 
 __all__ = ["Context", "Kind", "MetricPlan", "make_context", "plan_metric"]
@@ -95,7 +100,9 @@ def make_context(resource: ResourceLabels, scope: Labels, settings: TranslationS
     return Context(
         low=resource.converted if settings.resource_to_telemetry_conversion else (),
         high=tuple(sorted(high.items())),
-        external=tuple(sorted(settings.external_labels.items())),
+        external=tuple(
+            sorted((valid_utf8(k), valid_utf8(v)) for k, v in settings.external_labels.items())
+        ),
     )
 
 
@@ -164,10 +171,10 @@ def plan_metric(metric: Any, context: Context, settings: TranslationSettings) ->
         return "the name has no character valid in a Prometheus metric name"
     return MetricPlan(
         kind=kind,
-        otel_name=metric.name,
+        otel_name=valid_utf8(metric.name or ""),
         name=name,
         delta=delta,
-        help=metric.description or "",
-        unit=metric.unit or "",
+        help=valid_utf8(metric.description or ""),
+        unit=valid_utf8(metric.unit or ""),
         context=context,
     )

@@ -6,10 +6,23 @@ from collections.abc import Hashable, Iterator, Mapping
 from typing import Any
 
 from upstream_prw.translate.labels import ResourceLabels, resource_labels, scope_labels
+from upstream_prw.translate.model import failure_reason
+from upstream_prw.translate.naming import valid_utf8
 from upstream_prw.translate.plan import Context, MetricPlan, make_context, plan_metric
 from upstream_prw.translate.settings import TranslationSettings
 
-__all__ = ["PlanCache", "attributes_key"]
+__all__ = ["PlanCache", "attributes_key", "reported_name"]
+
+_UNREADABLE = ResourceLabels((), (), None)  # stands in for a resource that failed
+
+
+def reported_name(metric: Any) -> str:
+    """A metric's name as reports give it: valid text, and never an error of its own."""
+    try:
+        name = metric.name
+    except Exception:
+        return ""
+    return valid_utf8(name) if isinstance(name, str) else ""
 
 
 def attributes_key(attributes: Mapping[str, object] | None) -> Hashable:
@@ -47,13 +60,31 @@ class PlanCache:
         return self.generation
 
     def walk(self, metrics_data: Any) -> Iterator[tuple[ResourceLabels, MetricPlan | str, Any]]:
-        """Yield (resource labels, plan or reason it cannot be translated, metric)."""
+        """Yield (resource labels, plan or reason it cannot be translated, metric).
+
+        A resource, scope or metric that raises is a reason for its metrics, not the end
+        of the walk: the rest of the export is still translated."""
         for rm in metrics_data.resource_metrics:
-            resource = self._resource(rm.resource)
+            resource, broken = _UNREADABLE, ""
+            try:
+                resource = self._resource(rm.resource)
+            except Exception as exc:
+                broken = "its resource " + failure_reason(exc)
             for sm in rm.scope_metrics:
-                context = self._context(resource, sm.scope)
+                context, failed = None, broken
+                if not failed:
+                    try:
+                        context = self._context(resource, sm.scope)
+                    except Exception as exc:
+                        failed = "its scope " + failure_reason(exc)
                 for metric in sm.metrics:
-                    yield resource, self._metric(context, metric), metric
+                    plan: MetricPlan | str = failed
+                    if context is not None:
+                        try:
+                            plan = self._metric(context, metric)
+                        except Exception as exc:
+                            plan = failure_reason(exc)
+                    yield resource, plan, metric
 
     def evict(self) -> list[MetricPlan]:
         """Drop idle entries; return the metric plans dropped (their series go with them)."""

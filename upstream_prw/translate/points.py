@@ -7,8 +7,9 @@ from collections.abc import Sequence
 from itertools import accumulate
 from typing import Any
 
+from upstream_prw.errors import UntranslatableError
 from upstream_prw.translate.labels import Labels, attribute_labels
-from upstream_prw.translate.model import STALE_NAN, ExemplarOut
+from upstream_prw.translate.model import MAX_TIMESTAMP_MS, STALE_NAN, ExemplarOut
 from upstream_prw.translate.native import NativeHistogram, to_native
 
 __all__ = [
@@ -70,7 +71,16 @@ def bucket_index(bounds: Sequence[float], value: float) -> int:
 
 
 def exemplar_out(exemplar: Any) -> ExemplarOut:
-    """`trace_id`/`span_id` first, then filtered attributes while within the rune limit."""
+    """`trace_id`/`span_id` first, then filtered attributes while within the rune limit.
+
+    Raises UntranslatableError (or OverflowError, for its value) when remote write cannot
+    carry it; its point is dropped with it."""
+    timestamp_ms = exemplar.time_unix_nano // 1_000_000
+    if not 0 <= timestamp_ms <= MAX_TIMESTAMP_MS:
+        raise UntranslatableError(
+            "an exemplar's timestamp is negative or beyond the int64 range of milliseconds"
+        )
+    number = float(exemplar.value)
     labels: dict[str, str] = {}
     trace_id, span_id = exemplar.trace_id, exemplar.span_id
     if trace_id:
@@ -84,8 +94,4 @@ def exemplar_out(exemplar: Any) -> ExemplarOut:
         labels[name] = value
         used += len(name) + len(value)
     sorted_labels: Labels = tuple(sorted(labels.items()))
-    return ExemplarOut(
-        labels=sorted_labels,
-        value=float(exemplar.value),
-        timestamp_ms=exemplar.time_unix_nano // 1_000_000,
-    )
+    return ExemplarOut(labels=sorted_labels, value=number, timestamp_ms=timestamp_ms)

@@ -162,6 +162,7 @@ def test_one_export_of_anything_matches_the_protobuf_path(
     kinds=st.lists(st.sampled_from(["counter", "gauge", "histogram"]), min_size=1, max_size=4),
     series=st.integers(1, 12),
     kept=st.integers(0, 12),
+    absent=st.sets(st.integers(0, 3)),
     shards=st.integers(1, 4),
     limit=st.sampled_from([400, 5_000, 3_000_000]),
 )
@@ -170,26 +171,32 @@ def test_later_exports_of_the_same_series_match_and_mark_the_missing_stale(
     kinds: list[str],
     series: int,
     kept: int,
+    absent: set[int],
     shards: int,
     limit: int,
 ) -> None:
     """The SDK's shape: the same attribute dicts' content at each collection, one timestamp
-    per export, values moving on; at the last export some series are gone."""
+    per export, values moving on. The third export leaves some metrics out (they mark
+    nothing stale); at the last one every metric is back with only some of its series
+    (maybe none): each series its metric's previous export had and this one lacks goes stale."""
     encoder = MetricsEncoder(settings_, num_shards=shards, max_batch_size_bytes=limit)
     attrs = [{"route": f"/r{i}", "code": 200 + i % 3, "Zone": "z"} for i in range(series)]
-    previous: set[tuple[tuple[str, str], ...]] = set()
+    last: dict[str, set[tuple[tuple[str, str], ...]]] = {}
     for export in range(4):
         t = T1 + export * 15 * 10**9
         present = attrs if export < 3 else attrs[:kept]
+        names = [f"m{i}" for i in range(len(kinds)) if export != 2 or i not in absent]
         md = data(
             *(
                 _metric(
-                    kind,
-                    f"m{i}",
-                    [_point(kind, dict(a), export + j, t, False) for j, a in enumerate(present)],
+                    kinds[int(name[1:])],
+                    name,
+                    [
+                        _point(kinds[int(name[1:])], dict(a), export + j, t, False)
+                        for j, a in enumerate(present)
+                    ],
                 )
-                for i, kind in enumerate(kinds)
-                if present
+                for name in names
             ),
             resource={"service.name": "svc", "host": "h"},
         )
@@ -198,9 +205,19 @@ def test_later_exports_of_the_same_series_match_and_mark_the_missing_stale(
         assert all(r.raw_size <= limit or r.series <= 6 for r in requests)
         got = merged(requests)
         fresh = {k: ts for k, ts in got.items() if not _stale(ts)}
-        assert _canonical(fresh.values()) == (_expected(md, settings_) if present else {})
+        assert _canonical(fresh.values()) == _expected(md, settings_)
         gone = {k for k, ts in got.items() if _stale(ts)}
-        assert gone == previous - set(fresh)
-        previous = set(fresh)
+        expected_gone: set[tuple[tuple[str, str], ...]] = set()
+        for name in names:
+            now = {k for k in fresh if _metric_of(k) == name}
+            expected_gone |= last.get(name, set()) - now
+            last[name] = now
+        assert gone == expected_gone
         for request in requests:
             assert decode(request).timeseries or decode(request).metadata
+
+
+def _metric_of(labels: tuple[tuple[str, str], ...]) -> str:
+    """Which of the test's metrics (`m0`, `m1`...) a series comes from; "" for target_info."""
+    tokens = dict(labels)["__name__"].split("_")
+    return next((t for t in tokens if t[:1] == "m" and t[1:].isdigit()), "")

@@ -1,7 +1,9 @@
 """The straightforward translation: MetricsData → a list of Series, label dicts and all.
 
 This is the readable statement of what reaches the wire. The encoder's fast path produces
-the same series from cached, pre-encoded labels; tests hold the two to the same output.
+the same series from cached, pre-encoded labels; tests hold the two to the same output. A
+point whose timestamp, labels or values remote write cannot carry is dropped and reported
+alone, before any of its series is sent; a metric that cannot be read, whole.
 """
 
 from __future__ import annotations
@@ -10,19 +12,22 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
-from upstream_prw.errors import UntranslatableError
 from upstream_prw.translate.delta import DeltaState, fold_delta
 from upstream_prw.translate.labels import Labels
 from upstream_prw.translate.model import (
+    BAD_TIMESTAMP,
+    MAX_TIMESTAMP_MS,
     NOT_LATER,
     STALE_NAN,
     Dropped,
+    ExemplarOut,
     Series,
+    failure_reason,
     series_labels,
     target_info_name,
 )
 from upstream_prw.translate.plan import Kind, MetricPlan
-from upstream_prw.translate.plans import PlanCache, attributes_key
+from upstream_prw.translate.plans import PlanCache, attributes_key, reported_name
 from upstream_prw.translate.points import (
     bucket_index,
     exemplar_out,
@@ -71,10 +76,15 @@ def translate(
     last_ts: dict[Hashable, int] = {}
     plans = PlanCache(settings)
     for resource, plan, metric in plans.walk(metrics_data):
-        points = metric.data.data_points
         if isinstance(plan, str):
-            out.dropped.append(Dropped(metric.name, plan, len(points)))
+            out.dropped.append(Dropped(reported_name(metric), plan, _count(metric)))
             continue
+        try:
+            points = metric.data.data_points
+        except Exception as exc:  # a metric that cannot be read is dropped whole
+            out.dropped.append(Dropped(plan.otel_name, failure_reason(exc), 1))
+            continue
+        name = plan.otel_name
         if settings.send_metadata and plan.name not in families:
             families.add(plan.name)
             out.metadata.append((plan.metadata_type, plan.name, plan.help, plan.unit))
@@ -82,29 +92,33 @@ def translate(
         for point in points:
             origin = (plan.kind, plan.name, plan.context, attributes_key(point.attributes))
             ts = point.time_unix_nano // 1_000_000
+            if not 0 <= ts <= MAX_TIMESTAMP_MS:  # remote write has int64 milliseconds
+                out.dropped.append(Dropped(name, BAD_TIMESTAMP))
+                continue
             if resource.info is not None and settings.target_info:
                 info_times[resource.info] = max(ts, info_times.get(resource.info, ts))
             if ts <= last_ts.get(origin, -1):  # a series' samples only ever move forward
-                out.dropped.append(Dropped(metric.name, NOT_LATER))
+                out.dropped.append(Dropped(name, NOT_LATER))
                 continue
             last_ts[origin] = ts
-            if plan.delta:
-                states[origin], point = fold_delta(states.get(origin), point)
-            base = plan.context.labels(point.attributes, reserved)
-            layout, values = point_layout(plan, point)
-            try:
+            try:  # labels and values must all be sound before any of the point's series is sent
+                base = plan.context.labels(point.attributes, reserved)
+                if plan.delta:  # by labels: contexts are new objects at every call
+                    series_key = (plan.kind, plan.name, base)
+                    states[series_key], point = fold_delta(states.get(series_key), point)
+                layout, values = point_layout(plan, point)
                 native = native_histogram(point, ts) if plan.kind == Kind.NATIVE else None
-            except UntranslatableError as exc:
-                out.dropped.append(Dropped(metric.name, str(exc)))
+                number = _number(point) if values is None and native is None else 0.0
+                exemplars = _exemplars(plan, point)
+            except Exception as exc:
+                out.dropped.append(Dropped(name, failure_reason(exc)))
                 continue
-            for i, (name, extra_value) in enumerate(layout):
+            for i, (series_name, extra_value) in enumerate(layout):
                 extra = None if extra_value is None else (reserved, extra_value)
-                labels = series_labels(base, name, extra)
+                labels = series_labels(base, series_name, extra)
                 known = by_labels.get(labels)
                 if known is not None and known[0] != origin:
-                    out.dropped.append(
-                        Dropped(metric.name, f"series {dict(labels)} is already produced")
-                    )
+                    out.dropped.append(Dropped(name, f"series {dict(labels)} is already produced"))
                     continue
                 if known is None:
                     known = (origin, Series(labels))
@@ -116,36 +130,51 @@ def translate(
                 elif values is not None:
                     series.samples.append((values[i], ts))
                 else:
-                    series.samples.append((_number(point), ts))
-            _attach_exemplars(plan, point, layout, base, by_labels, origin)
-    name = target_info_name(settings)
+                    series.samples.append((number, ts))
+            _attach_exemplars(exemplars, layout, base, reserved, by_labels, origin)
+    info_name = target_info_name(settings)
     for info, ts in info_times.items():
-        out.series.append(Series(series_labels(info, name, None), [(1.0, ts)]))
+        out.series.append(Series(series_labels(info, info_name, None), [(1.0, ts)]))
     return out
+
+
+def _count(metric: Any) -> int:
+    try:
+        return len(metric.data.data_points)
+    except Exception:
+        return 1
 
 
 def _number(point: Any) -> float:
     return STALE_NAN if no_recorded_value(point) else float(point.value)
 
 
-def _attach_exemplars(
-    plan: MetricPlan,
-    point: Any,
-    layout: tuple[tuple[str, str | None], ...],
-    base: Labels,
-    by_labels: dict[Labels, tuple[Hashable, Series]],
-    origin: Hashable,
-) -> None:
-    """Exemplars go on the point's own series only; a point whose series another metric
-    already produces was dropped, and its exemplars with it."""
+def _exemplars(plan: MetricPlan, point: Any) -> list[tuple[int, ExemplarOut]]:
+    """Each exemplar with the index of the series it goes on."""
+    out = []
     for exemplar in getattr(point, "exemplars", None) or ():
         index = 0
         if plan.kind == Kind.HISTOGRAM:
             index = bucket_index(point.explicit_bounds, exemplar.value)
         elif plan.kind == Kind.SUMMARY:
             continue  # Prometheus has no exemplars on summaries
+        out.append((index, exemplar_out(exemplar)))
+    return out
+
+
+def _attach_exemplars(
+    exemplars: list[tuple[int, ExemplarOut]],
+    layout: tuple[tuple[str, str | None], ...],
+    base: Labels,
+    reserved: str,
+    by_labels: dict[Labels, tuple[Hashable, Series]],
+    origin: Hashable,
+) -> None:
+    """Exemplars go on the point's own series only; a point whose series another metric
+    already produces was dropped, and its exemplars with it."""
+    for index, exemplar in exemplars:
         name, extra_value = layout[index]
-        extra = None if extra_value is None else (plan.reserved, extra_value)
+        extra = None if extra_value is None else (reserved, extra_value)
         known = by_labels.get(series_labels(base, name, extra))
         if known is not None and known[0] == origin:
-            known[1].exemplars.append(exemplar_out(exemplar))
+            known[1].exemplars.append(exemplar)
