@@ -50,3 +50,10 @@ def _contrib_installed() -> bool:
 def test_compare_runs_both_exporters() -> None:
     out = _run("compare.py", "--sizes", "200", "--rounds", "1")
     assert "contrib, resources_as_labels=False" in out and "Ratios" in out
+
+
+def test_outage_benchmark_runs_an_outage_and_its_end() -> None:
+    out = _run("outage.py", "--seconds", "1", "--points", "200")
+    assert "peak RSS above baseline" in out
+    assert "after the backend came up" in out
+    assert "failed: ConnectionError" in out and "recovered after" in out
