@@ -43,6 +43,10 @@ __all__ = ["PrometheusRemoteWriteExporter", "new_exporter"]
 
 logger = logging.getLogger(__name__)
 
+_INSTANCES_NOTED = 16
+"""How many service.instance.id values an exporter notes for the fork check: one process
+exports one or a few; past this many the check would tell nothing and only cost."""
+
 try:  # the SDK's synchronous gauge arrived in 1.23
     from opentelemetry.sdk.metrics import _Gauge as _SyncGauge
 
@@ -166,7 +170,7 @@ class PrometheusRemoteWriteExporter(MetricExporter):
             )
             return MetricExportResult.FAILURE
         try:
-            if self._forked_from is not None or len(self._instances) < 16:
+            if self._forked_from is not None or len(self._instances) < _INSTANCES_NOTED:
                 self._check_identity(metrics_data)
             refused: list[EncodedRequest] = []
             try:
