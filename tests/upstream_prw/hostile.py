@@ -7,6 +7,7 @@ Each reads the request (headers and body), then:
     huge      500 with a 200 MB body, written as fast as the client takes it
     endless   500 with a chunked body that never ends
     trickle   500 with a body of 10,000 bytes sent one byte every 0.1 s
+    dribble   a status line and headers sent one byte every 0.1 s, for ever
     silent    never answers, and keeps the connection open
 A refused port is `refused_url()`: a port bound, then closed, so nothing listens.
 """
@@ -125,6 +126,13 @@ class HostileServer:
             if self._stop.wait(0.1):
                 return
             conn.sendall(b"t")
+
+    def _dribble(self, conn: socket.socket) -> None:
+        head = _HEAD_500 + b"".join(b"X-Pad-%d: x\r\n" % i for i in range(10000))
+        for byte in head:
+            if self._stop.wait(0.1):
+                return
+            conn.sendall(bytes([byte]))
 
     def _silent(self, conn: socket.socket) -> None:
         self._stop.wait(60.0)

@@ -29,6 +29,7 @@ from upstream_prw.send.response import loggable, read_capped
 from upstream_prw.send.retry import RetryPolicy, parse_retry_after
 from upstream_prw.send.session import ConfiguredAuth, has_configured_auth, settle_environment
 from upstream_prw.send.stats import Stats
+from upstream_prw.send.watchdog import WatchedAdapter, watchdog, watched
 from upstream_prw.version import USER_AGENT
 
 __all__ = ["PERMANENT_REQUEST_ERRORS", "SendOutcome", "Sender"]
@@ -93,6 +94,7 @@ class Sender:
             session = requests.Session()
             settle_environment(session, settings.endpoint, netrc=not has_configured_auth(settings))
         self._session = session
+        self._watch_adapters()
         self.auth = ConfiguredAuth(settings, session)
         self._clock = clock
         self._wall_clock = wall_clock
@@ -129,8 +131,24 @@ class Sender:
         snapshot = self.stats.snapshot()
         return f"{snapshot.queue_depth} requests queued, {snapshot.samples_dropped} samples dropped"
 
+    def _watch_adapters(self) -> None:
+        """Let the watchdog cut attempts at their deadline, through plain adapters (those of
+        a session we made, and requests' defaults); a custom adapter is its owner's."""
+        for prefix, adapter in list(self._session.adapters.items()):
+            if type(adapter) is HTTPAdapter:
+                self._session.mount(prefix, watched(adapter))
+
     def _attempt(self, request: EncodedRequest, limit: float) -> _Attempt:
         """One POST, over by `limit` (on the clock) at the latest, its answer streamed."""
+        with watchdog.watching(watchdog.clock() + limit - self._clock()) as watch:
+            result = self._post(request, limit)
+        if watch.expired and result.status is None:
+            timeout = self._settings.timeout
+            cut = requests.exceptions.ReadTimeout(f"no complete answer within {timeout:g}s")
+            return _Attempt(None, cut, None, "")
+        return result
+
+    def _post(self, request: EncodedRequest, limit: float) -> _Attempt:
         try:
             response = self._session.post(
                 self._settings.endpoint,
@@ -257,8 +275,8 @@ class Sender:
         at the fork: plain adapters are replaced (a custom one is its owner's to renew)."""
         self.failures.after_fork_in_child()
         for prefix, adapter in list(self._session.adapters.items()):
-            if type(adapter) is HTTPAdapter:
-                self._session.mount(prefix, HTTPAdapter())
+            if type(adapter) in (HTTPAdapter, WatchedAdapter):
+                self._session.mount(prefix, watched(HTTPAdapter()))
 
     def close(self) -> None:
         """Close the session if we created it; a session given to us belongs to the caller."""

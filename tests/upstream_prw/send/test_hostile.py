@@ -12,6 +12,7 @@ import tracemalloc
 from typing import Any
 
 import pytest
+import requests
 
 from tests.upstream_prw.hostile import HostileServer, refused_url
 from tests.upstream_prw.payloads import encoded_request
@@ -20,17 +21,19 @@ from upstream_prw.config import RemoteWriteSettings
 from upstream_prw.send import Sender, SendOutcome
 from upstream_prw.send.response import ERROR_BODY_BYTES, loggable
 from upstream_prw.send.retry import MAX_RETRY_AFTER, parse_retry_after
+from upstream_prw.send.watchdog import WatchedAdapter
 
 _REQUEST = encoded_request([({"__name__": "up"}, [(1000, 1.0)])])
 _TIMEOUT = 1.0
 
 
-def _sender(url: str, **settings: Any) -> Sender:
+def _sender(url: str, session: requests.Session | None = None, **settings: Any) -> Sender:
     return Sender(
         RemoteWriteSettings.from_mapping(
             {"endpoint": url, "timeout": _TIMEOUT, "retry_on_failure": {"enabled": False}}
             | settings
-        )
+        ),
+        session,
     )
 
 
@@ -66,6 +69,34 @@ def test_a_trickled_body_ends_the_attempt_at_the_timeout() -> None:
         outcome, took, _ = _timed_send(_sender(server.url))
     assert (outcome.delivered, outcome.status) == (False, 500)
     assert 0.9 * _TIMEOUT <= took < 3 * _TIMEOUT  # a byte every 0.1 s never ends by itself
+
+
+def test_headers_dribbled_a_byte_at_a_time_end_the_attempt_at_the_timeout() -> None:
+    """Each byte comes well within the socket timeout: only a deadline for the whole
+    attempt ends it."""
+    with HostileServer("dribble") as server:
+        outcome, took, _ = _timed_send(_sender(server.url))
+    assert not outcome.delivered and outcome.status is None
+    assert outcome.error == f"ReadTimeout: no complete answer within {_TIMEOUT:g}s"
+    assert 0.9 * _TIMEOUT <= took < 3 * _TIMEOUT
+
+
+def test_a_session_given_by_the_caller_is_watched_through_its_plain_adapters() -> None:
+    session = requests.Session()
+    with HostileServer("dribble") as server:
+        sender = Sender(
+            RemoteWriteSettings.from_mapping(
+                {
+                    "endpoint": server.url,
+                    "timeout": _TIMEOUT,
+                    "retry_on_failure": {"enabled": False},
+                }
+            ),
+            session,
+        )
+        outcome, took, _ = _timed_send(sender)
+    assert not outcome.delivered and took < 3 * _TIMEOUT
+    assert all(isinstance(a, WatchedAdapter) for a in session.adapters.values())
 
 
 def test_an_answer_that_never_comes_ends_the_attempt_at_the_timeout() -> None:
