@@ -9,6 +9,7 @@ The data path is the package layout: `config` → `translate` → `encode` → `
 
 from upstream_prw.config import (
     BasicAuthSettings,
+    CacheSettings,
     QueueSettings,
     RemoteWriteSettings,
     ResourceToTelemetrySettings,
@@ -29,6 +30,7 @@ from upstream_prw.translate.settings import TranslationSettings
 
 __all__ = [
     "BasicAuthSettings",
+    "CacheSettings",
     "ConfigError",
     "PrometheusRemoteWriteExporter",
     "QueueSettings",

@@ -106,10 +106,15 @@ class PrometheusRemoteWriteExporter(MetricExporter):
 
     def _new_encoder(self) -> MetricsEncoder:
         queue = self.settings.remote_write_queue
+        caches = self.settings.encoder_caches
         return MetricsEncoder(
             self.settings.translation_settings(),
             num_shards=queue.num_consumers if queue.enabled else 1,
             max_batch_size_bytes=self.settings.max_batch_size_bytes,
+            max_label_templates=caches.max_label_templates,
+            max_label_values=caches.max_label_values,
+            max_bucket_layouts=caches.max_bucket_layouts,
+            max_entry_templates=caches.max_entry_templates,
         )
 
     def after_fork_in_child(self) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from upstream_prw.config.blocks import (
     BasicAuthSettings,
+    CacheSettings,
     QueueSettings,
     ResourceToTelemetrySettings,
     RetrySettings,
@@ -18,6 +19,7 @@ from upstream_prw.config.settings import RESERVED_HEADERS, RemoteWriteSettings
 __all__ = [
     "RESERVED_HEADERS",
     "BasicAuthSettings",
+    "CacheSettings",
     "QueueSettings",
     "RemoteWriteSettings",
     "ResourceToTelemetrySettings",

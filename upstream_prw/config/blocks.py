@@ -27,6 +27,7 @@ from upstream_prw.errors import ConfigError
 
 __all__ = [
     "BasicAuthSettings",
+    "CacheSettings",
     "QueueSettings",
     "ResourceToTelemetrySettings",
     "RetrySettings",
@@ -192,3 +193,35 @@ class TargetInfoSettings:
     @classmethod
     def from_mapping(cls, data: object, path: str = "") -> TargetInfoSettings:
         return construct(cls, read_fields(data, path, {"enabled": as_bool}), path)
+
+
+@dataclass(frozen=True, kw_only=True)
+class CacheSettings:
+    """`encoder_caches`: the most entries each of the encoder's caches keeps; the least
+    recently used goes first. The defaults hold well over 10k distinct series' worth; a
+    lower limit bounds memory harder when attribute keys or values churn, and costs
+    re-encoding when the working set is larger than the cache."""
+
+    max_label_templates: int = 4096
+    max_label_values: int = 8192
+    max_bucket_layouts: int = 64
+    max_entry_templates: int = 256
+
+    def __post_init__(self) -> None:
+        for name in (
+            "max_label_templates",
+            "max_label_values",
+            "max_bucket_layouts",
+            "max_entry_templates",
+        ):
+            as_int(getattr(self, name), name, minimum=1)
+
+    @classmethod
+    def from_mapping(cls, data: object, path: str = "") -> CacheSettings:
+        readers: dict[str, Reader] = {
+            "max_label_templates": as_int,
+            "max_label_values": as_int,
+            "max_bucket_layouts": as_int,
+            "max_entry_templates": as_int,
+        }
+        return construct(cls, read_fields(data, path, readers), path)

@@ -14,6 +14,7 @@ from types import MappingProxyType
 
 from upstream_prw.config.blocks import (
     BasicAuthSettings,
+    CacheSettings,
     QueueSettings,
     ResourceToTelemetrySettings,
     RetrySettings,
@@ -115,6 +116,7 @@ class RemoteWriteSettings:
     retry_on_failure: RetrySettings = field(default_factory=RetrySettings)
     remote_write_queue: QueueSettings = field(default_factory=QueueSettings)
     send_stale_markers_on_shutdown: bool = True
+    encoder_caches: CacheSettings = field(default_factory=CacheSettings)
 
     def __post_init__(self) -> None:
         check_url(self.endpoint, "endpoint", ("http", "https"), credentials=False)
@@ -143,6 +145,7 @@ class RemoteWriteSettings:
         as_int(self.max_batch_size_bytes, "max_batch_size_bytes", minimum=1)
         _check_block(self.retry_on_failure, "retry_on_failure", RetrySettings)
         _check_block(self.remote_write_queue, "remote_write_queue", QueueSettings)
+        _check_block(self.encoder_caches, "encoder_caches", CacheSettings)
         authenticated = "basic_auth" if self.basic_auth is not None else None
         if self.bearer_token is not None or self.bearer_token_file is not None:
             authenticated = "bearer_token"
@@ -184,6 +187,7 @@ class RemoteWriteSettings:
             "retry_on_failure": RetrySettings.from_mapping,
             "remote_write_queue": QueueSettings.from_mapping,
             "send_stale_markers_on_shutdown": as_bool,
+            "encoder_caches": CacheSettings.from_mapping,
         }
         return construct(cls, read_fields(data, path, readers, required=("endpoint",)), path)
 

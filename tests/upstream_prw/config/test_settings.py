@@ -11,6 +11,7 @@ import yaml
 
 from upstream_prw.config import (
     BasicAuthSettings,
+    CacheSettings,
     QueueSettings,
     RemoteWriteSettings,
     RetrySettings,
@@ -63,6 +64,12 @@ def test_defaults_are_the_collectors() -> None:
         enabled=True, queue_size=10000, num_consumers=5
     )
     assert settings.send_stale_markers_on_shutdown is True
+    assert settings.encoder_caches == CacheSettings(
+        max_label_templates=4096,
+        max_label_values=8192,
+        max_bucket_layouts=64,
+        max_entry_templates=256,
+    )
 
 
 def test_every_key_is_read() -> None:
@@ -97,7 +104,16 @@ def test_every_key_is_read() -> None:
             },
             "remote_write_queue": {"enabled": False, "queue_size": 10, "num_consumers": 1},
             "send_stale_markers_on_shutdown": False,
+            "encoder_caches": {
+                "max_label_templates": 10,
+                "max_label_values": 20,
+                "max_bucket_layouts": 3,
+                "max_entry_templates": 4,
+            },
         }
+    )
+    assert settings.encoder_caches == CacheSettings(
+        max_label_templates=10, max_label_values=20, max_bucket_layouts=3, max_entry_templates=4
     )
     assert settings.headers == {"X-Scope-OrgID": "tenant-1"}
     assert settings.timeout == 10.0

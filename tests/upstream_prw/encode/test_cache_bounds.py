@@ -19,6 +19,7 @@ from tests.upstream_prw.builders import (
     number,
 )
 from tests.upstream_prw.decode import values
+from upstream_prw import new_exporter
 from upstream_prw.encode.encoder import MetricsEncoder
 from upstream_prw.encode.lru import LRU
 from upstream_prw.translate.settings import TranslationSettings
@@ -164,3 +165,20 @@ def test_caches_stay_at_their_limits_and_memory_bounded_whatever_churns() -> Non
         + 20_000
     )
     assert traced <= 3 * expected, (traced, expected)
+
+
+def test_the_exporters_encoder_caches_setting_sets_the_limits() -> None:
+    exporter = new_exporter(
+        {
+            "endpoint": "http://127.0.0.1:9/api/v1/write",
+            "remote_write_queue": {"enabled": False},
+            "encoder_caches": LIMITS,
+        }
+    )
+    try:
+        encoder = exporter._encoder
+        templates = encoder._templates
+        assert (templates.templates.limit, templates.values.limit) == (8, 32)
+        assert encoder._layout_limits == (4, 6)
+    finally:
+        exporter.shutdown(timeout_millis=100)
