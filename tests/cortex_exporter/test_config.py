@@ -61,6 +61,7 @@ def test_every_upstream_key_is_accepted_and_handed_over_unchanged() -> None:
         "retry_on_failure": {"max_elapsed_time": "1m"},
         "remote_write_queue": {"num_consumers": 2},
         "send_stale_markers_on_shutdown": False,
+        "encoder_caches": {"max_label_values": 100},
     }
     assert set(upstream) | {"bearer_token", "bearer_token_file"} == REMOTE_WRITE_KEYS
     config = Config.from_mapping({**upstream, "aws_auth": {"region": "eu-west-1"}})

@@ -9,6 +9,7 @@ import upstream_prw
 
 PUBLIC = {
     "BasicAuthSettings",
+    "CacheSettings",
     "ConfigError",
     "PrometheusRemoteWriteExporter",
     "QueueSettings",

@@ -91,7 +91,10 @@ class Watchdog:
             yield watch
         finally:
             _local.watch = previous
-            watch.done = True  # the thread drops it when it next looks
+            with self._cond:
+                watch.done = True
+                if self._heap and self._heap[0] is watch:
+                    self._cond.notify()  # to drop it now, not at its deadline
 
     def _run(self) -> None:
         cond = self._cond
