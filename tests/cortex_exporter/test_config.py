@@ -54,8 +54,13 @@ def test_every_upstream_key_is_accepted_and_handed_over_unchanged() -> None:
         "external_labels": {"cluster": "c1"},
         "resource_to_telemetry_conversion": {"enabled": True},
         "target_info": {"enabled": False},
-        "add_scope_labels": False,
-        "add_metric_suffixes": False,
+        "disable_scope_info": True,
+        "translation_strategy": "UnderscoreEscapingWithoutSuffixes",
+        "resource_constant_labels": {"excluded": ["host.name"]},
+        "convert_explicit_histograms_to_nhcb": True,
+        "keep_classic_histograms": True,
+        "send_native_histograms": True,
+        "classic_histogram_bucket_limit": 10,
         "send_metadata": True,
         "max_batch_size_bytes": 1000,
         "retry_on_failure": {"max_elapsed_time": "1m"},
@@ -63,7 +68,8 @@ def test_every_upstream_key_is_accepted_and_handed_over_unchanged() -> None:
         "send_stale_markers_on_shutdown": False,
         "encoder_caches": {"max_label_values": 100},
     }
-    assert set(upstream) | {"bearer_token", "bearer_token_file"} == REMOTE_WRITE_KEYS
+    aliases = {"add_metric_suffixes", "add_scope_labels"}  # the deprecated names
+    assert set(upstream) | {"bearer_token", "bearer_token_file"} | aliases == REMOTE_WRITE_KEYS
     config = Config.from_mapping({**upstream, "aws_auth": {"region": "eu-west-1"}})
     assert config.remote_write == RemoteWriteSettings.from_mapping(upstream)
     assert config.aws_auth == AuthSettings(region="eu-west-1")

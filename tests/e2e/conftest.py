@@ -151,11 +151,10 @@ def _running(argv: list[str], ready_url: str, log: Path) -> Iterator[None]:
                 process.wait()
 
 
-@pytest.fixture(scope="session")
-def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
-    """Prometheus 2.x accepting remote write at `/api/v1/write`, with no scrape jobs."""
+@contextmanager
+def _prometheus(workdir: Path, *flags: str) -> Iterator[Backend]:
+    """Prometheus accepting remote write at `/api/v1/write`, with no scrape jobs."""
     binary = _binary("prometheus")
-    workdir = tmp_path_factory.mktemp("prometheus")
     config = workdir / "prometheus.yml"
     config.write_text("global:\n  scrape_interval: 1h\nscrape_configs: []\n")
     base_url = f"http://127.0.0.1:{_free_port()}"
@@ -165,12 +164,28 @@ def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
         f"--storage.tsdb.path={workdir / 'data'}",
         f"--web.listen-address={base_url.removeprefix('http://')}",
         "--web.enable-remote-write-receiver",
-        "--enable-feature=native-histograms",
+        *flags,
     ]
     with _running(argv, f"{base_url}/-/ready", workdir / "prometheus.log"):
         started = Backend("prometheus", base_url, f"{base_url}/api/v1/write")
         yield started
         started.close()
+
+
+@pytest.fixture(scope="session")
+def prometheus(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
+    """Prometheus with native histograms on, as the README tells users to start it."""
+    with _prometheus(
+        tmp_path_factory.mktemp("prometheus"), "--enable-feature=native-histograms"
+    ) as started:
+        yield started
+
+
+@pytest.fixture(scope="session")
+def prometheus_classic(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
+    """Prometheus as it starts by default: without native histograms."""
+    with _prometheus(tmp_path_factory.mktemp("prometheus-classic")) as started:
+        yield started
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ PUBLIC = {
     "ConfigError",
     "PrometheusRemoteWriteExporter",
     "QueueSettings",
+    "ResourceConstantLabels",
     "RemoteWriteSettings",
     "ResourceToTelemetrySettings",
     "RetrySettings",

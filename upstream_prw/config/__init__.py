@@ -15,6 +15,7 @@ from upstream_prw.config.blocks import (
     TLSSettings,
 )
 from upstream_prw.config.settings import RESERVED_HEADERS, RemoteWriteSettings
+from upstream_prw.config.translation import ResourceConstantLabels
 
 __all__ = [
     "RESERVED_HEADERS",
@@ -22,6 +23,7 @@ __all__ = [
     "CacheSettings",
     "QueueSettings",
     "RemoteWriteSettings",
+    "ResourceConstantLabels",
     "ResourceToTelemetrySettings",
     "RetrySettings",
     "TLSSettings",

@@ -37,6 +37,12 @@ from upstream_prw.config.readers import (
     read_fields,
     type_name,
 )
+from upstream_prw.config.translation import (
+    ResourceConstantLabels,
+    check_strategy,
+    resolve_scope_labels,
+    resolve_strategy,
+)
 from upstream_prw.errors import ConfigError
 from upstream_prw.translate.settings import TranslationSettings
 
@@ -109,8 +115,15 @@ class RemoteWriteSettings:
         default_factory=ResourceToTelemetrySettings
     )
     target_info: TargetInfoSettings = field(default_factory=TargetInfoSettings)
-    add_scope_labels: bool = True
-    add_metric_suffixes: bool = True
+    translation_strategy: str = ""  # "" until resolved: the default, or what the alias says
+    add_metric_suffixes: bool | None = None  # deprecated alias of translation_strategy
+    add_scope_labels: bool | None = None  # None: not given (true unless disable_scope_info)
+    disable_scope_info: bool | None = None
+    resource_constant_labels: ResourceConstantLabels = field(default_factory=ResourceConstantLabels)
+    convert_explicit_histograms_to_nhcb: bool = False
+    keep_classic_histograms: bool = False
+    send_native_histograms: bool = True
+    classic_histogram_bucket_limit: int = 40
     send_metadata: bool = False
     max_batch_size_bytes: int = 3_000_000
     retry_on_failure: RetrySettings = field(default_factory=RetrySettings)
@@ -139,8 +152,8 @@ class RemoteWriteSettings:
             ResourceToTelemetrySettings,
         )
         _check_block(self.target_info, "target_info", TargetInfoSettings)
-        for name in ("add_scope_labels", "add_metric_suffixes", "send_metadata"):
-            as_bool(getattr(self, name), name)
+        self._check_translation()
+        as_bool(self.send_metadata, "send_metadata")
         as_bool(self.send_stale_markers_on_shutdown, "send_stale_markers_on_shutdown")
         as_int(self.max_batch_size_bytes, "max_batch_size_bytes", minimum=1)
         _check_block(self.retry_on_failure, "retry_on_failure", RetrySettings)
@@ -150,6 +163,35 @@ class RemoteWriteSettings:
         if self.bearer_token is not None or self.bearer_token_file is not None:
             authenticated = "bearer_token"
         _check_headers(self.headers, authenticated)
+
+    def _check_translation(self) -> None:
+        strategy = resolve_strategy(self.translation_strategy, self.add_metric_suffixes)
+        object.__setattr__(self, "translation_strategy", strategy)
+        resolve_scope_labels(self.add_scope_labels, self.disable_scope_info)
+        _check_block(
+            self.resource_constant_labels, "resource_constant_labels", ResourceConstantLabels
+        )
+        if (
+            self.resource_constant_labels.included is not None
+            and self.resource_to_telemetry_conversion.enabled
+        ):
+            raise ConfigError(
+                "resource_constant_labels.included",
+                "conflicts with resource_to_telemetry_conversion.enabled, which promotes "
+                "every resource attribute",
+            )
+        for name in (
+            "convert_explicit_histograms_to_nhcb",
+            "keep_classic_histograms",
+            "send_native_histograms",
+        ):
+            as_bool(getattr(self, name), name)
+        if self.convert_explicit_histograms_to_nhcb and not self.send_native_histograms:
+            raise ConfigError(
+                "convert_explicit_histograms_to_nhcb",
+                "NHCB are native histograms, which send_native_histograms: false turns off",
+            )
+        as_int(self.classic_histogram_bucket_limit, "classic_histogram_bucket_limit", minimum=1)
 
     def _check_bearer(self) -> None:
         if self.bearer_token is not None:
@@ -180,8 +222,15 @@ class RemoteWriteSettings:
             "external_labels": as_str_map,
             "resource_to_telemetry_conversion": ResourceToTelemetrySettings.from_mapping,
             "target_info": TargetInfoSettings.from_mapping,
-            "add_scope_labels": as_bool,
+            "translation_strategy": check_strategy,
             "add_metric_suffixes": as_bool,
+            "add_scope_labels": as_bool,
+            "disable_scope_info": as_bool,
+            "resource_constant_labels": ResourceConstantLabels.from_mapping,
+            "convert_explicit_histograms_to_nhcb": as_bool,
+            "keep_classic_histograms": as_bool,
+            "send_native_histograms": as_bool,
+            "classic_histogram_bucket_limit": as_int,
             "send_metadata": as_bool,
             "max_batch_size_bytes": as_int,
             "retry_on_failure": RetrySettings.from_mapping,
@@ -193,12 +242,21 @@ class RemoteWriteSettings:
 
     def translation_settings(self) -> TranslationSettings:
         """The subset the translator needs; it never sees HTTP settings."""
+        promoted = self.resource_constant_labels
         return TranslationSettings(
             namespace=self.namespace,
-            add_metric_suffixes=self.add_metric_suffixes,
-            resource_to_telemetry_conversion=self.resource_to_telemetry_conversion.enabled,
+            add_metric_suffixes=self.translation_strategy.endswith("WithSuffixes"),
+            resource_to_telemetry_conversion=(
+                self.resource_to_telemetry_conversion.enabled or promoted.promotes_all
+            ),
+            promoted_resource_attributes=frozenset(promoted.included or ()),
+            ignored_resource_attributes=frozenset(promoted.excluded or ()),
             target_info=self.target_info.enabled,
-            add_scope_labels=self.add_scope_labels,
+            add_scope_labels=resolve_scope_labels(self.add_scope_labels, self.disable_scope_info),
             send_metadata=self.send_metadata,
             external_labels=self.external_labels,
+            native_histograms=self.send_native_histograms,
+            nhcb=self.convert_explicit_histograms_to_nhcb,
+            keep_classic_histograms=self.keep_classic_histograms,
+            classic_bucket_limit=self.classic_histogram_bucket_limit,
         )

@@ -12,19 +12,26 @@ at a time (one that raises costs only itself), new series, `target_info`, stale 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from upstream_prw.encode.batches import EncodedRequest, Shards, emit_metadata
 from upstream_prw.encode.fast_path import encode_histograms, encode_numbers
 from upstream_prw.encode.owners import SeriesOwners
 from upstream_prw.encode.point_loop import encode_points
+from upstream_prw.encode.report import EncodeReport
 from upstream_prw.encode.series import BucketGroup, Group, PlanState, SeriesGroup, shard_of
 from upstream_prw.encode.staleness import ExportMarks, stale_live, stale_lost, stale_time
 from upstream_prw.encode.templates import Templates, general_runs
 from upstream_prw.encode.wire import labels_bytes, metadata_bytes, pack_double, sample_tail
+from upstream_prw.translate.classic import classic_points
 from upstream_prw.translate.labels import ResourceLabels
-from upstream_prw.translate.model import Dropped, failure_reason, series_labels, target_info_name
+from upstream_prw.translate.model import (
+    Dropped,
+    failure_reason,
+    series_labels,
+    target_info_labels,
+    target_info_name,
+)
 from upstream_prw.translate.plan import Kind, MetricPlan
 from upstream_prw.translate.plans import PlanCache, reported_name
 from upstream_prw.translate.settings import TranslationSettings
@@ -32,21 +39,6 @@ from upstream_prw.translate.settings import TranslationSettings
 __all__ = ["EncodeReport", "MetricsEncoder"]
 
 Emit = Callable[[EncodedRequest], None]
-
-
-@dataclass(slots=True)
-class EncodeReport:
-    """What one call produced: counts, and every point that could not be sent, with why."""
-
-    requests: int = 0
-    series: int = 0  # TimeSeries entries sent, one sample or histogram each
-    points: int = 0  # OpenTelemetry data points translated
-    stale_markers: int = 0
-    dropped: list[Dropped] = field(default_factory=list)
-
-    @property
-    def dropped_points(self) -> int:
-        return sum(d.points for d in self.dropped)
 
 
 class MetricsEncoder:
@@ -162,8 +154,13 @@ class MetricsEncoder:
         half-way: then it is reported and marks nothing stale."""
         state = None
         ts: int | None = None
+        before = (report.points, len(report.dropped))
         try:
             points = metric.data.data_points
+            if plan.classic_buckets:
+                points = classic_points(
+                    points, plan.classic_buckets, plan.otel_name, report.dropped
+                )
             state = self._states.get(plan)
             if state is None:
                 state = self._states[plan] = PlanState(plan, *self._layout_limits)
@@ -191,6 +188,9 @@ class MetricsEncoder:
                 marks.failed.add(state)
             report.dropped.append(Dropped(plan.otel_name, failure_reason(exc), _points(metric)))
             return False
+        finally:
+            if plan.companion:
+                report.forget_repeats(*before)
         marks.families.add(state.family)
         if ts is not None:
             if marks.latest is None or ts > marks.latest:
@@ -238,9 +238,8 @@ class MetricsEncoder:
             tail, sample_len = sample_tail(ts)
             group = self._info.get(resource)
             if group is None:
-                labels = labels_bytes(
-                    sorted([*(resource.info or ()), ("__name__", self._info_name)])
-                )
+                info = target_info_labels(resource.info or (), self.settings, self._info_name)
+                labels = labels_bytes(info)
                 group = SeriesGroup(shard_of(labels, self.num_shards), "", labels, sample_len)
                 self._info[resource] = group
             group.seen = gen

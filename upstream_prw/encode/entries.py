@@ -16,14 +16,24 @@ from upstream_prw.translate.points import (
     exemplar_out,
     histogram_values,
     native_histogram,
+    nhcb_histogram,
     summary_values,
 )
 
-__all__ = ["STALE", "bucket_entries", "exemplar_entries", "histogram_doubles", "stale_entries"]
+__all__ = [
+    "NATIVE_BUILDERS",
+    "STALE",
+    "bucket_entries",
+    "exemplar_entries",
+    "histogram_doubles",
+    "stale_entries",
+]
 
 STALE = pack_double(STALE_NAN)
 """The stale marker as a sample value is written."""
 _NO_LAYOUT = BucketLayout((), ())
+NATIVE_BUILDERS = {Kind.NATIVE: native_histogram, Kind.NHCB: nhcb_histogram}
+"""How each kind sent as native histograms makes one from a point and its time."""
 
 
 def histogram_doubles(point: Any, bounds: int, flags: bool) -> list[bytes]:
@@ -74,8 +84,8 @@ def exemplar_entries(state: PlanState, group: Any, point: Any, ts: int) -> list[
             timeseries_bytes(body, [(value, ts)], exemplars=attached.get(i, ()))
             for i, (body, value) in enumerate(zip(bodies, values, strict=True))
         ]
-    if plan.kind is Kind.NATIVE:
-        histogram = native_histogram(point, ts)
+    if plan.kind is Kind.NATIVE or plan.kind is Kind.NHCB:
+        histogram = NATIVE_BUILDERS[plan.kind](point, ts)
         return [timeseries_bytes(group.labels, histograms=[histogram], exemplars=exemplars)]
     value = STALE_NAN if getattr(point, "flags", 0) & 1 else float(point.value)
     return [timeseries_bytes(group.labels, [(value, ts)], exemplars=exemplars)]

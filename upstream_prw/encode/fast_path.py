@@ -20,6 +20,7 @@ from upstream_prw.encode.entries import bucket_entries, histogram_doubles
 from upstream_prw.encode.series import BucketGroup, PlanState
 from upstream_prw.encode.wire import pack_double, sample_tail
 from upstream_prw.translate.model import MAX_TIMESTAMP_MS
+from upstream_prw.translate.plan import Kind
 
 __all__ = ["encode_histograms", "encode_numbers"]
 
@@ -43,7 +44,11 @@ def _known_groups(state: PlanState, points: Any, gen: int) -> tuple[list[Any], b
         return None  # new series; or a metric seen twice in one export, which may repeat some
     if hasattr(first, "flags"):
         return None
-    if hasattr(first, "exemplars") and any(map(_EXEMPLARS, points)):
+    if (
+        state.plan.kind is not Kind.GAUGE  # a gauge's exemplars are dropped
+        and hasattr(first, "exemplars")
+        and any(map(_EXEMPLARS, points))
+    ):
         return None
     if list(map(_TIME, points)).count(first.time_unix_nano) != len(points):
         return None

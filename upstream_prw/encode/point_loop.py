@@ -16,7 +16,13 @@ from collections.abc import Callable, Iterator
 from typing import Any, Protocol
 
 from upstream_prw.encode.batches import Shards
-from upstream_prw.encode.entries import STALE, bucket_entries, exemplar_entries, histogram_doubles
+from upstream_prw.encode.entries import (
+    NATIVE_BUILDERS,
+    STALE,
+    bucket_entries,
+    exemplar_entries,
+    histogram_doubles,
+)
 from upstream_prw.encode.series import BucketLayout, Group, PlanState
 from upstream_prw.encode.wire import (
     histogram_bytes,
@@ -34,7 +40,7 @@ from upstream_prw.translate.model import (
 )
 from upstream_prw.translate.plan import Kind
 from upstream_prw.translate.plans import attributes_key
-from upstream_prw.translate.points import histogram_values, native_histogram, summary_values
+from upstream_prw.translate.points import histogram_values, summary_values
 
 __all__ = ["NewGroup", "encode_points"]
 
@@ -122,7 +128,8 @@ def _pending(
     series is made for it."""
     groups = state.groups
     delta = state.plan.delta
-    check_exemplars = hasattr(points[0], "exemplars")
+    # Exemplars go on counters and histograms only: a gauge's are dropped (spec: Gauges, Sums)
+    check_exemplars = state.plan.kind is not Kind.GAUGE and hasattr(points[0], "exemplars")
     previous = state.prev
     last_time = -1
     ts = sample_len = 0
@@ -226,10 +233,12 @@ def _write_numbers(pending: Pending, state: PlanState, shards: Shards, run: _Run
 
 
 def _write_native(pending: Pending, state: PlanState, shards: Shards, run: _Run) -> None:
-    """Exponential histograms: one native histogram each, or the reason it has none."""
+    """Exponential histograms, and explicit-bucket ones as NHCB: one native histogram
+    each, or the reason it has none."""
+    build = NATIVE_BUILDERS[state.plan.kind]
     for point, group, ts, _, _, fresh in pending:
         try:
-            histogram = histogram_bytes(native_histogram(point, ts))
+            histogram = histogram_bytes(build(point, ts))
         except Exception as exc:
             run.lose(exc, group, fresh)
             continue
@@ -285,6 +294,7 @@ _WRITERS: dict[Kind, Callable[[Pending, PlanState, Shards, _Run], None]] = {
     Kind.GAUGE: _write_numbers,
     Kind.COUNTER: _write_numbers,
     Kind.NATIVE: _write_native,
+    Kind.NHCB: _write_native,
     Kind.HISTOGRAM: _write_histograms,
     Kind.SUMMARY: _write_summaries,
 }

@@ -121,9 +121,16 @@ def histogram_bytes(h: NativeHistogram) -> bytes:
             _packed_sint64(b"\x62", h.positive_deltas),
             b"\x70" + varint(h.reset_hint),
             b"\x78" + varint(h.timestamp_ms),
+            _packed_doubles(b"\x82\x01", h.custom_values),
         )
     )
     return length_prefixed(b"\x22", body)
+
+
+def _packed_doubles(tag: bytes, values: tuple[float, ...]) -> bytes:
+    if not values:
+        return b""
+    return length_prefixed(tag, b"".join(map(pack_double, values)))
 
 
 def timeseries_bytes(

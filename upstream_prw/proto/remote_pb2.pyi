@@ -25,11 +25,12 @@ class Exemplar(_message.Message):
     def __init__(self, labels: _Optional[_Iterable[_Union[Label, _Mapping]]] = ..., value: _Optional[float] = ..., timestamp: _Optional[int] = ...) -> None: ...
 
 class Histogram(_message.Message):
-    __slots__ = ["count_float", "count_int", "negative_counts", "negative_deltas", "negative_spans", "positive_counts", "positive_deltas", "positive_spans", "reset_hint", "schema", "sum", "timestamp", "zero_count_float", "zero_count_int", "zero_threshold"]
+    __slots__ = ["count_float", "count_int", "custom_values", "negative_counts", "negative_deltas", "negative_spans", "positive_counts", "positive_deltas", "positive_spans", "reset_hint", "schema", "sum", "timestamp", "zero_count_float", "zero_count_int", "zero_threshold"]
     class ResetHint(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
         __slots__ = []
     COUNT_FLOAT_FIELD_NUMBER: _ClassVar[int]
     COUNT_INT_FIELD_NUMBER: _ClassVar[int]
+    CUSTOM_VALUES_FIELD_NUMBER: _ClassVar[int]
     GAUGE: Histogram.ResetHint
     NEGATIVE_COUNTS_FIELD_NUMBER: _ClassVar[int]
     NEGATIVE_DELTAS_FIELD_NUMBER: _ClassVar[int]
@@ -49,6 +50,7 @@ class Histogram(_message.Message):
     ZERO_THRESHOLD_FIELD_NUMBER: _ClassVar[int]
     count_float: float
     count_int: int
+    custom_values: _containers.RepeatedScalarFieldContainer[float]
     negative_counts: _containers.RepeatedScalarFieldContainer[float]
     negative_deltas: _containers.RepeatedScalarFieldContainer[int]
     negative_spans: _containers.RepeatedCompositeFieldContainer[BucketSpan]
@@ -62,7 +64,7 @@ class Histogram(_message.Message):
     zero_count_float: float
     zero_count_int: int
     zero_threshold: float
-    def __init__(self, count_int: _Optional[int] = ..., count_float: _Optional[float] = ..., sum: _Optional[float] = ..., schema: _Optional[int] = ..., zero_threshold: _Optional[float] = ..., zero_count_int: _Optional[int] = ..., zero_count_float: _Optional[float] = ..., negative_spans: _Optional[_Iterable[_Union[BucketSpan, _Mapping]]] = ..., negative_deltas: _Optional[_Iterable[int]] = ..., negative_counts: _Optional[_Iterable[float]] = ..., positive_spans: _Optional[_Iterable[_Union[BucketSpan, _Mapping]]] = ..., positive_deltas: _Optional[_Iterable[int]] = ..., positive_counts: _Optional[_Iterable[float]] = ..., reset_hint: _Optional[_Union[Histogram.ResetHint, str]] = ..., timestamp: _Optional[int] = ...) -> None: ...
+    def __init__(self, count_int: _Optional[int] = ..., count_float: _Optional[float] = ..., sum: _Optional[float] = ..., schema: _Optional[int] = ..., zero_threshold: _Optional[float] = ..., zero_count_int: _Optional[int] = ..., zero_count_float: _Optional[float] = ..., negative_spans: _Optional[_Iterable[_Union[BucketSpan, _Mapping]]] = ..., negative_deltas: _Optional[_Iterable[int]] = ..., negative_counts: _Optional[_Iterable[float]] = ..., positive_spans: _Optional[_Iterable[_Union[BucketSpan, _Mapping]]] = ..., positive_deltas: _Optional[_Iterable[int]] = ..., positive_counts: _Optional[_Iterable[float]] = ..., reset_hint: _Optional[_Union[Histogram.ResetHint, str]] = ..., timestamp: _Optional[int] = ..., custom_values: _Optional[_Iterable[float]] = ...) -> None: ...
 
 class Label(_message.Message):
     __slots__ = ["name", "value"]

@@ -8,7 +8,7 @@ the series itself and always win.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from upstream_prw.translate.naming import label_value, sanitize_label_name
@@ -27,21 +27,25 @@ _SERVICE_NAME = "service.name"
 _SERVICE_NAMESPACE = "service.namespace"
 _SERVICE_INSTANCE_ID = "service.instance.id"
 _IDENTIFYING = frozenset({_SERVICE_NAME, _SERVICE_NAMESPACE, _SERVICE_INSTANCE_ID})
+_METRIC_NAME = "__name__"
+_SCOPE_PREFIX = "otel_scope_"
+_SCOPE_FIELDS = ("otel_scope_name", "otel_scope_version", "otel_scope_schema_url")
 
 
-def attribute_labels(attributes: Mapping[str, object] | None) -> dict[str, str]:
+def attribute_labels(attributes: Mapping[str, object] | None, prefix: str = "") -> dict[str, str]:
     """Sanitised labels; keys that collide after sanitising are joined with `;`.
 
     Values are joined in the order of the sorted original keys; empty values and keys are
-    dropped, so no label is ever empty.
+    dropped, so no label is ever empty. `prefix` goes before each key is sanitised (scope
+    attributes: `otel_scope_`). `__name__` is the series' own and never an attribute's.
     """
     out: dict[str, str] = {}
     if not attributes:
         return out
     for key in sorted(attributes):
-        name = sanitize_label_name(key)
+        name = sanitize_label_name(prefix + key if prefix else key)
         value = label_value(attributes[key])
-        if not name or not value:
+        if not name or not value or name == _METRIC_NAME:
             continue
         previous = out.get(name)
         out[name] = value if previous is None else f"{previous};{value}"
@@ -57,8 +61,11 @@ class ResourceLabels:
     info: Labels | None
 
 
-def resource_labels(attributes: Mapping[str, object] | None) -> ResourceLabels:
-    """`job` = namespace/name (or name), `instance` = instance id; the rest is target_info."""
+def resource_labels(
+    attributes: Mapping[str, object] | None, promotes: Callable[[str], bool] | None = None
+) -> ResourceLabels:
+    """`job` = namespace/name (or name), `instance` = instance id; the rest is target_info.
+    The attributes `promotes` names are also labels of every series (`converted`)."""
     attributes = attributes or {}
     identity: dict[str, str] = {}
     name = label_value(attributes.get(_SERVICE_NAME, ""))
@@ -68,6 +75,7 @@ def resource_labels(attributes: Mapping[str, object] | None) -> ResourceLabels:
     instance = label_value(attributes.get(_SERVICE_INSTANCE_ID, ""))
     if instance:
         identity["instance"] = instance
+    promoted = {k: v for k, v in attributes.items() if promotes is not None and promotes(k)}
     others = {k: v for k, v in attributes.items() if k not in _IDENTIFYING}
     info: Labels | None = None
     if others:
@@ -76,16 +84,25 @@ def resource_labels(attributes: Mapping[str, object] | None) -> ResourceLabels:
         info = tuple(sorted(info_labels.items())) if info_labels else None
     return ResourceLabels(
         identity=tuple(sorted(identity.items())),
-        converted=tuple(sorted(attribute_labels(attributes).items())),
+        converted=tuple(sorted(attribute_labels(promoted).items())),
         info=info,
     )
 
 
-def scope_labels(name: str, version: str | None, attributes: Mapping[str, object] | None) -> Labels:
-    """`otel_scope_name`, `otel_scope_version` and `otel_scope_<key>` for scope attributes."""
-    out = {f"otel_scope_{k}": v for k, v in attribute_labels(attributes).items()}
-    if name:
-        out["otel_scope_name"] = label_value(name)
-    if version:
-        out["otel_scope_version"] = label_value(version)
+def scope_labels(
+    name: str,
+    version: str | None,
+    attributes: Mapping[str, object] | None,
+    schema_url: str | None = None,
+) -> Labels:
+    """`otel_scope_name`, `otel_scope_version`, `otel_scope_schema_url`, and an
+    `otel_scope_<key>` per scope attribute; an attribute whose label would be one of the
+    first three is dropped, so it can never stand in for the real value (spec:
+    Instrumentation Scope)."""
+    out = attribute_labels(attributes, _SCOPE_PREFIX)
+    for field in _SCOPE_FIELDS:
+        out.pop(field, None)
+    for field, value in zip(_SCOPE_FIELDS, (name, version, schema_url), strict=True):
+        if value:
+            out[field] = label_value(value)
     return tuple(sorted(out.items()))

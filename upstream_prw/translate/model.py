@@ -29,6 +29,7 @@ __all__ = [
     "failure_reason",
     "is_stale",
     "series_labels",
+    "target_info_labels",
     "target_info_name",
 ]
 
@@ -129,6 +130,16 @@ class Summary:
 def target_info_name(settings: TranslationSettings) -> str:
     """`target_info`, after the namespace made valid as metric names make it."""
     return metric_name("target_info", "", namespace=settings.namespace, add_suffixes=False)
+
+
+def target_info_labels(info: Labels, settings: TranslationSettings, name: str) -> Labels:
+    """A resource's `target_info` series: its labels, the external labels it lacks (they go
+    on every series this exporter sends), and its name."""
+    labels = dict(info)
+    for key, value in settings.external_labels.items():
+        labels.setdefault(valid_utf8(key), valid_utf8(value))
+    labels["__name__"] = name
+    return tuple(sorted(labels.items()))
 
 
 def series_labels(base: Labels, name: str, extra: tuple[str, str] | None) -> Labels:

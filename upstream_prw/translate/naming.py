@@ -18,6 +18,7 @@ __all__ = [
     "label_value",
     "metric_name",
     "sanitize_label_name",
+    "unit_name",
     "unit_suffix_tokens",
     "valid_utf8",
 ]
@@ -64,7 +65,9 @@ _PER_UNIT_WORDS = {
 
 _NAME_SPLIT = re.compile(r"[^a-zA-Z0-9:]+")
 _WORD_SPLIT = re.compile(r"[^a-zA-Z0-9]+")
-_LABEL_INVALID = re.compile(r"[^a-zA-Z0-9_]")
+_LABEL_RUNS = re.compile(r"[^a-zA-Z0-9]+")  # `_` included: runs of it collapse to one
+# AnyValue text for the floats JSON has no number for (spec: common, AnyValue representation)
+_NON_FINITE = {"inf": "Infinity", "-inf": "-Infinity", "nan": "NaN"}
 
 
 def _words(text: str) -> list[str]:
@@ -123,20 +126,32 @@ def _contains_run(tokens: Sequence[str], run: Sequence[str]) -> bool:
     return any(list(tokens[i : i + n]) == list(run) for i in range(len(tokens) - n + 1))
 
 
-def sanitize_label_name(key: str) -> str:
-    """A label name from an attribute key ("" when the key is empty).
+def unit_name(unit: str) -> str:
+    """The unit as Prometheus' UNIT metadata gives it: `seconds`, `bytes_per_second`; ""
+    for `1` and for annotations such as `{request}`."""
+    main_tokens, per_tokens = unit_suffix_tokens(unit)
+    if per_tokens:
+        main_tokens = [*main_tokens, "per", *per_tokens]
+    return "_".join(main_tokens)
 
-    Invalid characters become `_`; a leading digit gets `key_`, a leading `_` gets `key`,
-    so no attribute can produce a name reserved by Prometheus (`__name__`, `__*`).
+
+def sanitize_label_name(key: str) -> str:
+    """A label name from an attribute key, or "" when nothing valid is left.
+
+    Every run of characters other than letters and digits (underscores included) becomes
+    one `_`; a leading digit gets `key_`. A key wrapped in `__` on both sides keeps that
+    wrapping (`__reserved__label__` becomes `__reserved_label__`), as otlptranslator's
+    LabelNamer does; a name of underscores only is no name.
     """
     if not key:
         return ""
-    label = _LABEL_INVALID.sub("_", key)
-    if label[0].isdigit():
-        return "key_" + label
-    if label[0] == "_":
-        return "key" + label
-    return label
+    if len(key) >= 4 and key[:2] == "__" and key[-2:] == "__":
+        label = f"__{_LABEL_RUNS.sub('_', key[2:-2])}__"
+    else:
+        label = _LABEL_RUNS.sub("_", key)
+        if label[0].isdigit():
+            label = "key_" + label
+    return label if label.strip("_") else ""
 
 
 def format_float(value: float) -> str:
@@ -149,7 +164,9 @@ def format_float(value: float) -> str:
 
 
 def label_value(value: object) -> str:
-    """An attribute value as label text: bool `true`/`false`, sequences as JSON arrays."""
+    """An attribute value as label text, by the spec's AnyValue representation: bool
+    `true`/`false`, floats as JSON numbers or `NaN`/`Infinity`/`-Infinity`, bytes in Base64,
+    sequences as JSON arrays (with those three as strings)."""
     if isinstance(value, str):
         return valid_utf8(value)
     if isinstance(value, bool):
@@ -157,7 +174,7 @@ def label_value(value: object) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return format_float(value)
+        return format_float(value) if math.isfinite(value) else _NON_FINITE[repr(value)]
     if isinstance(value, bytes):
         return base64.b64encode(value).decode("ascii")
     if isinstance(value, Sequence):
@@ -177,7 +194,7 @@ def valid_utf8(text: str) -> str:
 
 def _json_item(value: object) -> object:
     if isinstance(value, float) and not math.isfinite(value):
-        return format_float(value)
+        return _NON_FINITE[repr(value)]
     if isinstance(value, bytes | bytearray):
         return label_value(bytes(value))
     return value

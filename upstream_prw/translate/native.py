@@ -13,16 +13,20 @@ from dataclasses import dataclass
 from upstream_prw.errors import UntranslatableError
 
 __all__ = [
+    "CUSTOM_BUCKETS_SCHEMA",
     "MAX_SCHEMA",
     "MIN_SCHEMA",
     "NativeHistogram",
     "downscale",
     "spans_and_deltas",
     "to_native",
+    "to_nhcb",
 ]
 
 MIN_SCHEMA = -4
 MAX_SCHEMA = 8
+CUSTOM_BUCKETS_SCHEMA = -53
+"""Native histograms with custom buckets (NHCB): explicit bounds in `custom_values`."""
 # Zero runs longer than this start a new span instead of being sent as explicit zeros.
 _MAX_ZERO_RUN = 2
 
@@ -46,6 +50,7 @@ class NativeHistogram:
     negative_deltas: tuple[int, ...]
     reset_hint: int
     timestamp_ms: int
+    custom_values: tuple[float, ...] = ()  # NHCB (schema -53): the bucket bounds
 
 
 def downscale(offset: int, counts: Sequence[int], by: int) -> tuple[int, list[int]]:
@@ -138,4 +143,39 @@ def to_native(
         negative_deltas=neg_deltas,
         reset_hint=RESET_HINT_UNKNOWN,
         timestamp_ms=timestamp_ms,
+    )
+
+
+def to_nhcb(
+    *,
+    bounds: Sequence[float],
+    counts: Sequence[int],
+    count: int,
+    sum_: float,
+    timestamp_ms: int,
+) -> NativeHistogram:
+    """An explicit-bucket histogram point as a native histogram with custom buckets.
+
+    Bucket `i` (upper bound `bounds[i]`, or +Inf for the last) is custom-value index `i`;
+    the counts stay per bucket. Spec: Histograms as Prometheus NHCB.
+    """
+    # spans_and_deltas numbers bucket i as offset + i + 1: offset -1 makes it i
+    spans, deltas = spans_and_deltas(-1, counts)
+    if not 0 <= count < _UINT64 or not all(-_INT64 <= d < _INT64 for d in deltas):
+        raise UntranslatableError(
+            "a count is negative or beyond the 64-bit range remote write carries"
+        )
+    return NativeHistogram(
+        count=count,
+        sum=sum_,
+        schema=CUSTOM_BUCKETS_SCHEMA,
+        zero_threshold=0.0,
+        zero_count=0,
+        positive_spans=spans,
+        positive_deltas=deltas,
+        negative_spans=(),
+        negative_deltas=(),
+        reset_hint=RESET_HINT_UNKNOWN,
+        timestamp_ms=timestamp_ms,
+        custom_values=tuple(map(float, bounds)),
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from opentelemetry.sdk.metrics.export import (
@@ -21,6 +21,7 @@ from upstream_prw.translate.naming import (
     format_float,
     metric_name,
     sanitize_label_name,
+    unit_name,
     valid_utf8,
 )
 from upstream_prw.translate.settings import TranslationSettings
@@ -34,6 +35,7 @@ class Kind(enum.IntEnum):
     HISTOGRAM = 3
     SUMMARY = 4
     NATIVE = 5
+    NHCB = 6  # an explicit-bucket histogram as a native histogram with custom buckets
 
 
 # remote-write MetricMetadata.MetricType per kind
@@ -43,6 +45,7 @@ _METADATA_TYPE = {
     Kind.HISTOGRAM: 3,
     Kind.SUMMARY: 5,
     Kind.NATIVE: 3,
+    Kind.NHCB: 3,
 }
 
 
@@ -77,7 +80,7 @@ class Context:
         general path (two keys that sanitise to one name, or a key that sanitises to "").
         """
         names = [sanitize_label_name(key) for key in keys]
-        if "" in names or len(set(names)) != len(names):
+        if "" in names or "__name__" in names or len(set(names)) != len(names):
             return None
         merged: dict[str, str | int] = dict(self.low)
         merged.update({name: index for index, name in enumerate(names)})
@@ -98,7 +101,7 @@ def make_context(resource: ResourceLabels, scope: Labels, settings: TranslationS
     if settings.add_scope_labels:
         high.update(scope)
     return Context(
-        low=resource.converted if settings.resource_to_telemetry_conversion else (),
+        low=resource.converted,
         high=tuple(sorted(high.items())),
         external=tuple(
             sorted((valid_utf8(k), valid_utf8(v)) for k, v in settings.external_labels.items())
@@ -115,8 +118,13 @@ class MetricPlan:
     name: str
     delta: bool
     help: str
-    unit: str
+    unit: str  # as UNIT metadata has it: `seconds`, not `s`
     context: Context
+    # An exponential histogram sent as a classic one, in at most this many buckets (0: no)
+    classic_buckets: int = 0
+    # A second plan for the same points (classic histograms kept beside their NHCB): its
+    # points are not counted again, nor its drops reported twice
+    companion: bool = False
 
     @property
     def reserved(self) -> str:
@@ -141,20 +149,26 @@ class MetricPlan:
         return tuple(layout)
 
 
-def plan_metric(metric: Any, context: Context, settings: TranslationSettings) -> MetricPlan | str:
-    """The plan for a metric, or the reason it cannot be translated."""
+def plan_metric(
+    metric: Any, context: Context, settings: TranslationSettings
+) -> MetricPlan | tuple[MetricPlan, MetricPlan] | str:
+    """The plan for a metric (two for NHCB with the classic histogram kept), or the reason
+    it cannot be translated."""
     data = metric.data
     delta = getattr(data, "aggregation_temporality", None) == AggregationTemporality.DELTA
     counter = ratio = False
+    classic_buckets = 0
     if isinstance(data, Sum):
         kind = Kind.COUNTER if data.is_monotonic else Kind.GAUGE
         counter = data.is_monotonic
     elif isinstance(data, Gauge):
         kind, ratio = Kind.GAUGE, True
     elif isinstance(data, Histogram):
-        kind = Kind.HISTOGRAM
+        kind = Kind.NHCB if settings.nhcb else Kind.HISTOGRAM
     elif isinstance(data, ExponentialHistogram):
         kind = Kind.NATIVE
+        if not settings.native_histograms:
+            kind, classic_buckets = Kind.HISTOGRAM, settings.classic_bucket_limit
     elif isinstance(data, Summary):
         kind = Kind.SUMMARY
     else:
@@ -169,12 +183,16 @@ def plan_metric(metric: Any, context: Context, settings: TranslationSettings) ->
     )
     if not name:
         return "the name has no character valid in a Prometheus metric name"
-    return MetricPlan(
+    plan = MetricPlan(
         kind=kind,
         otel_name=valid_utf8(metric.name or ""),
         name=name,
         delta=delta,
         help=valid_utf8(metric.description or ""),
-        unit=valid_utf8(metric.unit or ""),
+        unit=unit_name(valid_utf8(metric.unit or "")),
         context=context,
+        classic_buckets=classic_buckets,
     )
+    if kind is Kind.NHCB and settings.keep_classic_histograms:
+        return plan, replace(plan, kind=Kind.HISTOGRAM, companion=True)
+    return plan

@@ -78,13 +78,17 @@ class PlanCache:
                     except Exception as exc:
                         failed = "its scope " + failure_reason(exc)
                 for metric in sm.metrics:
-                    plan: MetricPlan | str = failed
+                    plan: MetricPlan | tuple[MetricPlan, MetricPlan] | str = failed
                     if context is not None:
                         try:
                             plan = self._metric(context, metric)
                         except Exception as exc:
                             plan = failure_reason(exc)
-                    yield resource, plan, metric
+                    if isinstance(plan, tuple):
+                        for each in plan:
+                            yield resource, each, metric
+                    else:
+                        yield resource, plan, metric
 
     def evict(self) -> list[MetricPlan]:
         """Drop idle entries; return the metric plans dropped (their series go with them)."""
@@ -95,6 +99,8 @@ class PlanCache:
                 value = cache.pop(key)[0]
                 if isinstance(value, MetricPlan):
                     dropped.append(value)
+                elif isinstance(value, tuple):
+                    dropped.extend(value)
         return dropped
 
     def _get(self, cache: dict[Hashable, list[Any]], key: Hashable) -> Any:
@@ -109,7 +115,7 @@ class PlanCache:
         key = attributes_key(attributes)
         value = self._get(self._resources, key)
         if value is None:
-            value = resource_labels(attributes)
+            value = resource_labels(attributes, self.settings.promotes)
             self._resources[key] = [value, self.generation]
         return value  # type: ignore[no-any-return]
 
@@ -117,14 +123,18 @@ class PlanCache:
         name = getattr(scope, "name", "") or ""
         version = getattr(scope, "version", None)
         attributes = getattr(scope, "attributes", None)
-        key = (resource, name, version, attributes_key(attributes))
+        schema_url = getattr(scope, "schema_url", None)
+        key = (resource, name, version, schema_url, attributes_key(attributes))
         value = self._get(self._contexts, key)
         if value is None:
-            value = make_context(resource, scope_labels(name, version, attributes), self.settings)
+            labels = scope_labels(name, version, attributes, schema_url)
+            value = make_context(resource, labels, self.settings)
             self._contexts[key] = [value, self.generation]
         return value  # type: ignore[no-any-return]
 
-    def _metric(self, context: Context, metric: Any) -> MetricPlan | str:
+    def _metric(
+        self, context: Context, metric: Any
+    ) -> MetricPlan | tuple[MetricPlan, MetricPlan] | str:
         data = metric.data
         key = (
             context,

@@ -10,20 +10,25 @@ from typing import Any
 from upstream_prw.errors import UntranslatableError
 from upstream_prw.translate.labels import Labels, attribute_labels
 from upstream_prw.translate.model import MAX_TIMESTAMP_MS, STALE_NAN, ExemplarOut
-from upstream_prw.translate.native import NativeHistogram, to_native
+from upstream_prw.translate.native import NativeHistogram, to_native, to_nhcb
 
 __all__ = [
+    "DEFAULT_ZERO_THRESHOLD",
     "EXEMPLAR_RUNE_LIMIT",
     "bucket_index",
     "exemplar_out",
     "histogram_values",
     "native_histogram",
+    "nhcb_histogram",
     "no_recorded_value",
     "summary_values",
 ]
 
 EXEMPLAR_RUNE_LIMIT = 128  # Prometheus rejects exemplars whose labels add up to more runes
 _NO_RECORDED_VALUE = 1
+DEFAULT_ZERO_THRESHOLD = 1e-128
+"""A native histogram's zero threshold when the point has none (the Python SDK's never
+has; OTLP's 0 means unset). Spec: Exponential Histograms."""
 
 
 def no_recorded_value(point: Any) -> bool:
@@ -58,9 +63,24 @@ def native_histogram(point: Any, timestamp_ms: int) -> NativeHistogram:
         count=0 if stale else point.count,
         sum_=STALE_NAN if stale else float(point.sum),
         zero_count=0 if stale else point.zero_count,
-        zero_threshold=float(getattr(point, "zero_threshold", 0.0)),
+        zero_threshold=float(getattr(point, "zero_threshold", 0.0) or DEFAULT_ZERO_THRESHOLD),
         positive=(point.positive.offset, () if stale else point.positive.bucket_counts),
         negative=(point.negative.offset, () if stale else point.negative.bucket_counts),
+        timestamp_ms=timestamp_ms,
+    )
+
+
+def nhcb_histogram(point: Any, timestamp_ms: int) -> NativeHistogram:
+    """The native histogram with custom buckets of an explicit-bucket histogram point."""
+    stale = no_recorded_value(point)
+    bounds = point.explicit_bounds
+    counts = list(point.bucket_counts[: len(bounds) + 1])
+    counts += [0] * (len(bounds) + 1 - len(counts))
+    return to_nhcb(
+        bounds=bounds,
+        counts=() if stale else counts,
+        count=0 if stale else point.count,
+        sum_=STALE_NAN if stale else float(point.sum),
         timestamp_ms=timestamp_ms,
     )
 

@@ -18,8 +18,23 @@ class TranslationSettings:
 
     namespace: str = ""
     add_metric_suffixes: bool = True
+    # Resource attributes on every series: all of them (but the ignored ones), or those named
     resource_to_telemetry_conversion: bool = False
+    promoted_resource_attributes: frozenset[str] = frozenset()
+    ignored_resource_attributes: frozenset[str] = frozenset()
     target_info: bool = True
     add_scope_labels: bool = True
     send_metadata: bool = False
     external_labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # Histograms: exponential ones as native (else as classic, in at most this many buckets);
+    # explicit-bucket ones as native histograms with custom buckets (NHCB), classic kept too?
+    native_histograms: bool = True
+    classic_bucket_limit: int = 40
+    nhcb: bool = False
+    keep_classic_histograms: bool = False
+
+    def promotes(self, key: str) -> bool:
+        """Whether the resource attribute `key` becomes a label of every series."""
+        if self.resource_to_telemetry_conversion:
+            return key not in self.ignored_resource_attributes
+        return key in self.promoted_resource_attributes

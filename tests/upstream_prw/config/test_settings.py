@@ -14,6 +14,7 @@ from upstream_prw.config import (
     CacheSettings,
     QueueSettings,
     RemoteWriteSettings,
+    ResourceConstantLabels,
     RetrySettings,
     TLSSettings,
 )
@@ -48,8 +49,15 @@ def test_defaults_are_the_collectors() -> None:
     assert dict(settings.external_labels) == {}
     assert settings.resource_to_telemetry_conversion.enabled is False
     assert settings.target_info.enabled is True
-    assert settings.add_scope_labels is True
-    assert settings.add_metric_suffixes is True
+    assert settings.translation_strategy == "UnderscoreEscapingWithSuffixes"
+    assert (settings.add_metric_suffixes, settings.add_scope_labels) == (None, None)  # aliases
+    assert settings.disable_scope_info is None
+    assert settings.resource_constant_labels == ResourceConstantLabels()
+    assert settings.convert_explicit_histograms_to_nhcb is False
+    assert settings.keep_classic_histograms is False
+    assert settings.send_native_histograms is True
+    assert settings.classic_histogram_bucket_limit == 40
+    assert settings.translation_settings() == TranslationSettings()
     assert settings.send_metadata is False
     assert settings.max_batch_size_bytes == 3_000_000
     assert settings.retry_on_failure == RetrySettings(
@@ -90,8 +98,12 @@ def test_every_key_is_read() -> None:
             "external_labels": {"cluster": "eu-1"},
             "resource_to_telemetry_conversion": {"enabled": True},
             "target_info": {"enabled": False},
-            "add_scope_labels": False,
-            "add_metric_suffixes": False,
+            "disable_scope_info": True,
+            "translation_strategy": "UnderscoreEscapingWithoutSuffixes",
+            "resource_constant_labels": {"excluded": ["host.name"]},
+            "convert_explicit_histograms_to_nhcb": True,
+            "keep_classic_histograms": True,
+            "classic_histogram_bucket_limit": 20,
             "send_metadata": True,
             "max_batch_size_bytes": 1000,
             "retry_on_failure": {
@@ -130,6 +142,10 @@ def test_every_key_is_read() -> None:
         add_scope_labels=False,
         send_metadata=True,
         external_labels={"cluster": "eu-1"},
+        ignored_resource_attributes=frozenset({"host.name"}),
+        nhcb=True,
+        keep_classic_histograms=True,
+        classic_bucket_limit=20,
     )
 
 

@@ -94,7 +94,7 @@ def test_lone_surrogates_become_replacement_characters_everywhere() -> None:
         with_exemplar = type(number(1))(attrs, T0, t, n, [exemplar])
         return data(
             counter(f"req{bad}s", number(n, attrs, t), unit=f"m{bad}s"),
-            gauge("g", with_exemplar),
+            counter("g", with_exemplar),  # exemplars go on counters, not gauges
             histogram("h", hist_point([1], [1, n], 3.0, attrs, t)),
             exp_histogram("e", exp_point(0, (0, [1]), attrs=attrs, t=t)),
             Metric("s", f"d{bad}", "", Summary([summary])),
@@ -116,7 +116,7 @@ def test_lone_surrogates_become_replacement_characters_everywhere() -> None:
     metadata = {m.metric_family_name: m for r in requests for m in decode(r).metadata}
     assert (metadata["req_s_m_s_total"].help, metadata["req_s_m_s_total"].unit) == (
         "help req\ufffds",
-        "m\ufffds",
+        "m_s",  # as UNIT metadata: the unit made into words
     )
     assert metadata["s"].help == "d\ufffd"
     series = merged(requests)
@@ -136,7 +136,7 @@ def test_lone_surrogates_in_the_namespace_and_external_labels_are_replaced_too()
     requests, report = _check(MetricsEncoder(settings), md, settings)
     assert values(requests) == {
         'n_s_g{env="p\ufffd",job="api"}': 1,
-        'n_s_target_info{host="h",job="api"}': 1,
+        'n_s_target_info{env="p\ufffd",host="h",job="api"}': 1,
     }
     assert report.dropped == []
 

@@ -12,6 +12,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
+from upstream_prw.translate.classic import classic_points
 from upstream_prw.translate.delta import DeltaState, fold_delta
 from upstream_prw.translate.labels import Labels
 from upstream_prw.translate.model import (
@@ -24,6 +25,7 @@ from upstream_prw.translate.model import (
     Series,
     failure_reason,
     series_labels,
+    target_info_labels,
     target_info_name,
 )
 from upstream_prw.translate.plan import Kind, MetricPlan
@@ -33,6 +35,7 @@ from upstream_prw.translate.points import (
     exemplar_out,
     histogram_values,
     native_histogram,
+    nhcb_histogram,
     no_recorded_value,
     summary_values,
 )
@@ -79,10 +82,14 @@ def translate(
         if isinstance(plan, str):
             out.dropped.append(Dropped(reported_name(metric), plan, _count(metric)))
             continue
+        repeats_from = len(out.dropped) if plan.companion else None
         try:
             points = metric.data.data_points
+            if plan.classic_buckets:
+                points = classic_points(points, plan.classic_buckets, plan.otel_name, out.dropped)
         except Exception as exc:  # a metric that cannot be read is dropped whole
             out.dropped.append(Dropped(plan.otel_name, failure_reason(exc), 1))
+            _forget_repeats(out.dropped, repeats_from)
             continue
         name = plan.otel_name
         if settings.send_metadata and plan.name not in families:
@@ -107,7 +114,11 @@ def translate(
                     series_key = (plan.kind, plan.name, base)
                     states[series_key], point = fold_delta(states.get(series_key), point)
                 layout, values = point_layout(plan, point)
-                native = native_histogram(point, ts) if plan.kind == Kind.NATIVE else None
+                native = None
+                if plan.kind == Kind.NATIVE:
+                    native = native_histogram(point, ts)
+                elif plan.kind == Kind.NHCB:
+                    native = nhcb_histogram(point, ts)
                 number = _number(point) if values is None and native is None else 0.0
                 exemplars = _exemplars(plan, point)
             except Exception as exc:
@@ -132,10 +143,18 @@ def translate(
                 else:
                     series.samples.append((number, ts))
             _attach_exemplars(exemplars, layout, base, reserved, by_labels, origin)
+        _forget_repeats(out.dropped, repeats_from)  # a companion's points were reported
     info_name = target_info_name(settings)
     for info, ts in info_times.items():
-        out.series.append(Series(series_labels(info, info_name, None), [(1.0, ts)]))
+        out.series.append(Series(target_info_labels(info, settings, info_name), [(1.0, ts)]))
     return out
+
+
+def _forget_repeats(dropped: list[Dropped], start: int | None) -> None:
+    if start is None:
+        return
+    seen = set(dropped[:start])
+    dropped[start:] = [d for d in dropped[start:] if d not in seen]
 
 
 def _count(metric: Any) -> int:
@@ -151,7 +170,9 @@ def _number(point: Any) -> float:
 
 def _exemplars(plan: MetricPlan, point: Any) -> list[tuple[int, ExemplarOut]]:
     """Each exemplar with the index of the series it goes on."""
-    out = []
+    out: list[tuple[int, ExemplarOut]] = []
+    if plan.kind == Kind.GAUGE:  # gauges and non-monotonic sums: dropped (spec: Gauges, Sums)
+        return out
     for exemplar in getattr(point, "exemplars", None) or ():
         index = 0
         if plan.kind == Kind.HISTOGRAM:

@@ -213,7 +213,7 @@ def test_metadata_when_enabled() -> None:
     reqs, _ = encode(md, TranslationSettings(send_metadata=True))
     meta = [m for r in reqs for m in decode(r).metadata]
     assert {(m.metric_family_name, m.type, m.unit) for m in meta} == {
-        ("c_bytes_total", 1, "By"),
+        ("c_bytes_total", 1, "bytes"),  # spec: Metric Metadata: UNIT is the converted unit
         ("h", 3, ""),
     }
     assert meta[0].help == "help c"
