@@ -31,7 +31,13 @@ from cortex_exporter.loading import read_config_file
 from upstream_prw.config.readers import as_mapping, as_str, join, quote
 from upstream_prw.errors import ConfigError
 
-__all__ = ["DEFAULT_EXPORTER", "CollectorConfig", "load_collector_config", "read_collector_config"]
+__all__ = [
+    "DEFAULT_EXPORTER",
+    "CollectorConfig",
+    "load_collector_config",
+    "read_collector_config",
+    "warn_unused",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +56,7 @@ class CollectorConfig:
     config: Config
     origins: Mapping[str, str] = field(default_factory=dict)
     unused: tuple[str, ...] = ()
+    exporter_path: str = ""
 
 
 def _type(name: str) -> str:
@@ -237,7 +244,7 @@ def read_collector_config(
         config = Config.from_mapping(reader.data)
     except ConfigError as error:
         raise ConfigError(_theirs(error.path, origins, exporter_path), error.problem) from None
-    return CollectorConfig(config, origins, tuple(reader.unused))
+    return CollectorConfig(config, origins, tuple(reader.unused), exporter_path)
 
 
 def load_collector_config(
@@ -253,6 +260,11 @@ def load_collector_config(
     Collector's key path.
     """
     read = read_collector_config(path, exporter, environ=environ)
+    warn_unused(path, read)
+    return read.config
+
+
+def warn_unused(path: str | os.PathLike[str], read: CollectorConfig) -> None:
+    """One WARNING naming every key of the file that is not used here, if any."""
     if read.unused:
         logger.warning("%s: not used by this exporter: %s", os.fspath(path), "; ".join(read.unused))
-    return read.config
