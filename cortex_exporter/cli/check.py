@@ -14,6 +14,7 @@ from typing import TextIO
 
 import cramjam
 import requests
+from requests.adapters import HTTPAdapter
 
 from auth import CredentialSource, credential_source, infer_scope, resolve_region
 from auth.errors import AuthError
@@ -176,7 +177,7 @@ def run_check(
         diagnosis = _diagnose(report, result, settings, origins, dry_run)
         if diagnosis is None:
             return _result(report, True)
-        ok = _explain(report, diagnosis)
+        ok = _explain(report, diagnosis, advise=not (diagnosis.ok and query_url))
         if ok and query_url:
             ok = _read_back(report, session, result, settings, query_url, query_timeout)
     return _result(report, ok)
@@ -224,6 +225,8 @@ def _read_back(
     """Query the probe's own series until it shows up; say what happened."""
     url = query_endpoint(query_url)
     promql = selector(_probe_labels(result))
+    for prefix in ("http://", "https://"):  # the probe's recording adapter reads bodies itself
+        session.mount(prefix, HTTPAdapter())
     report.line("read back", f"GET {url} query={promql}")
     answer = read_back(session, url, promql, settings, timeout=timeout)
     report.line("", answer.summary if answer.ok else f"FAILED: {answer.summary}")
@@ -245,9 +248,9 @@ def _unsent(result: ProbeResult, timeout: float, origins: Origins) -> Diagnosis:
     return Diagnosis(False, "not sent", result.outcome.error or "the request was not sent")
 
 
-def _explain(report: Report, diagnosis: Diagnosis) -> bool:
+def _explain(report: Report, diagnosis: Diagnosis, *, advise: bool = True) -> bool:
     report.line("meaning", diagnosis.summary)
-    if diagnosis.advice:
+    if diagnosis.advice and advise:
         report.line("what to do", diagnosis.advice)
     return diagnosis.ok
 

@@ -61,7 +61,9 @@ def selector(labels: dict[str, str]) -> str:
 def _request_options(settings: RemoteWriteSettings) -> dict[str, Any]:
     """TLS, proxy and configured headers, as the exporter's own requests carry them."""
     tls = settings.tls
-    options: dict[str, Any] = {"headers": dict(settings.headers)}
+    # Plain bytes, so the byte cap bounds the text itself (Prometheus gzips when asked).
+    headers = {"Accept-Encoding": "identity", **settings.headers}
+    options: dict[str, Any] = {"headers": headers}
     options["verify"] = False if tls.insecure_skip_verify else (tls.ca_file or True)
     if tls.cert_file is not None:
         options["cert"] = (tls.cert_file, tls.key_file) if tls.key_file else tls.cert_file
