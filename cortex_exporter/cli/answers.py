@@ -98,6 +98,15 @@ def _series_limit(origins: Origins) -> Explained:
     )
 
 
+def _too_many_labels() -> Explained:
+    return Explained(
+        "a series has more labels than allowed",
+        "AMP allows 70 labels per series by default (Cortex and Mimir: "
+        "-validation.max-label-names-per-series, 30). Resource attributes copied onto every "
+        "series (resource_to_telemetry_conversion) and external_labels count too: send fewer.",
+    )
+
+
 def _out_of_order(origins: Origins) -> Explained:
     return Explained(
         "out-of-order or duplicate samples",
@@ -112,6 +121,8 @@ _PHRASES = (
     ("unsupported path requested", "victoria"),
     ("native histograms are disabled", "native"),
     ("ingestion rate limit", "rate"),
+    ("ingestion burst size limit", "rate"),
+    ("too many labels", "labels"),
     ("series limit", "series"),
     ("out of order sample", "order"),
     ("duplicate sample for timestamp", "order"),
@@ -133,5 +144,7 @@ def explain_body(status: int, body: str, *, origins: Origins, endpoint: str) -> 
             return _rate_limit(origins)
         if kind == "series":
             return _series_limit(origins)
+        if kind == "labels":
+            return _too_many_labels()
         return _out_of_order(origins)
     return None

@@ -69,6 +69,19 @@ ANSWERS = {
         "HTTP 400: the active series limit is exceeded",
         "Drop high-cardinality attributes",
     ),
+    "amp too many labels": (
+        400,
+        "series has too many labels (actual: 71, limit: 70) "
+        "series: 'cortex_exporter_check{a=\"b\"}'",
+        "HTTP 400: a series has more labels than allowed",
+        "AMP allows 70 labels per series",
+    ),
+    "amp burst": (
+        429,
+        "ingestion burst size limit (1000000) exceeded while adding 2000000 samples",
+        "HTTP 429: the ingestion rate limit is exceeded",
+        "'Ingestion rate' quota",
+    ),
     "prometheus out of order": (
         400,
         "out of order sample\n",
