@@ -13,6 +13,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any, Protocol
 
+import botocore.config  # type: ignore[import-untyped]
 import botocore.credentials  # type: ignore[import-untyped]
 import botocore.exceptions  # type: ignore[import-untyped]
 import botocore.session  # type: ignore[import-untyped]
@@ -27,6 +28,7 @@ __all__ = [
     "describe_failure",
     "renew_lock_after_fork",
     "resolve_credentials",
+    "sts_client_creator",
     "utc_now",
 ]
 
@@ -65,6 +67,8 @@ def resolve_credentials(
     external_id: str | None = None,
     session_name: str | None = None,
     sts_region: str | None = None,
+    sts_endpoint: str | None = None,
+    use_fips_sts_endpoint: bool = False,
     clock: Callable[[], datetime] | None = None,
 ) -> CredentialSource:
     """Run the default chain now; with `role_arn`, assume that role on top of it.
@@ -72,6 +76,7 @@ def resolve_credentials(
     The chain covers the environment, the shared files (`profile`), web identity / IRSA,
     the ECS and EKS Pod Identity container endpoints and IMDSv2. The assumed role is fetched
     on first use and refreshed by botocore before it expires; `clock` drives that refresh.
+    `sts_endpoint` (a VPC endpoint) or `use_fips_sts_endpoint` choose where STS is called.
     """
     session = _session(profile)
     base = _default_chain(session)
@@ -88,9 +93,9 @@ def resolve_credentials(
     if external_id:
         extra["ExternalId"] = external_id
 
-    def sts_client(service: str, **kwargs: Any) -> Any:
-        return session.create_client(service, region_name=region, **kwargs)
-
+    sts_client = sts_client_creator(
+        session, region, endpoint_url=sts_endpoint, use_fips=use_fips_sts_endpoint
+    )
     fetcher = botocore.credentials.AssumeRoleCredentialFetcher(
         client_creator=sts_client,
         source_credentials=base,
@@ -104,6 +109,24 @@ def resolve_credentials(
         time_fetcher=clock or utc_now,
     )
     return credentials
+
+
+def sts_client_creator(
+    session: Any, region: str, *, endpoint_url: str | None = None, use_fips: bool = False
+) -> Callable[..., Any]:
+    """How the role fetcher makes its STS client: in `region`, at `endpoint_url` when given
+    (it wins), else at the FIPS endpoint (`sts-fips.<region>.amazonaws.com`) with `use_fips`."""
+
+    def create(service: str, **kwargs: Any) -> Any:
+        if endpoint_url:
+            kwargs["endpoint_url"] = endpoint_url
+        if use_fips:
+            fips = botocore.config.Config(use_fips_endpoint=True)
+            given = kwargs.get("config")
+            kwargs["config"] = given.merge(fips) if given is not None else fips
+        return session.create_client(service, region_name=region, **kwargs)
+
+    return create
 
 
 def _session(profile: str | None) -> Any:

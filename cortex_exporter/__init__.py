@@ -8,6 +8,7 @@ for Prometheus: a config, a factory around the unmodified `upstream_prw` exporte
 
 from __future__ import annotations
 
+from cortex_exporter.collector import load_collector_config
 from cortex_exporter.config import AssumeRoleSettings, AuthSettings, Config
 from cortex_exporter.environment import AutoConfiguredExporter, config_from_environ
 from cortex_exporter.errors import (
@@ -33,6 +34,7 @@ __all__ = [
     "RegionError",
     "SigningError",
     "config_from_environ",
+    "load_collector_config",
     "load_config",
     "new_exporter",
 ]

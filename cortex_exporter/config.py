@@ -10,9 +10,11 @@ from __future__ import annotations
 import dataclasses
 import re
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from auth.region import is_region_code, is_service_name
 from upstream_prw import RemoteWriteSettings
+from upstream_prw.config.checks import check_url
 from upstream_prw.config.readers import (
     Reader,
     as_bool,
@@ -38,6 +40,20 @@ _SESSION_NAME = re.compile(r"[\w+=,.@-]{2,64}")
 _EXTERNAL_ID = re.compile(r"[\w+=,.@:/-]{2,1224}")
 
 
+_LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
+
+
+def _check_sts_endpoint(url: str) -> None:
+    """An STS endpoint (a VPC endpoint, say) receives signed credential requests: https,
+    no userinfo, nothing after the host but a path. Plain http only to this machine."""
+    check_url(url, "sts_endpoint", ("https", "http"), credentials=False)
+    parts = urlsplit(url)
+    if parts.scheme == "http" and parts.hostname not in _LOOPBACK:
+        raise ConfigError("sts_endpoint", "must be an https URL (http only for 127.0.0.1)")
+    if parts.query or parts.fragment:
+        raise ConfigError("sts_endpoint", "must not have a query or fragment")
+
+
 def _check_region(value: str, path: str) -> None:
     if value and not is_region_code(value):
         raise ConfigError(
@@ -50,13 +66,15 @@ class AssumeRoleSettings:
     """`aws_auth.assume_role`: sign as this role, assumed with the default chain's credentials.
 
     `sts_region` empty means the signing region: STS in the workspace's own region is always
-    in the right partition. `external_id` is kept out of repr.
+    in the right partition. `sts_endpoint` replaces the STS URL (a VPC endpoint where there is
+    no route to the public one). `external_id` is kept out of repr.
     """
 
     arn: str
     external_id: str = field(default="", repr=False)
     session_name: str = ""
     sts_region: str = ""
+    sts_endpoint: str = ""
 
     def __post_init__(self) -> None:
         if not _ROLE_ARN.fullmatch(as_str(self.arn, "arn")):
@@ -72,6 +90,8 @@ class AssumeRoleSettings:
         ):
             raise ConfigError("session_name", "must be 2 to 64 of A-Z a-z 0-9 +=,.@-_")
         _check_region(as_str(self.sts_region, "sts_region"), "sts_region")
+        if as_str(self.sts_endpoint, "sts_endpoint"):
+            _check_sts_endpoint(self.sts_endpoint)
 
     @classmethod
     def from_mapping(cls, data: object, path: str = "") -> AssumeRoleSettings:
@@ -80,6 +100,7 @@ class AssumeRoleSettings:
             "external_id": as_str,
             "session_name": as_str,
             "sts_region": as_str,
+            "sts_endpoint": as_str,
         }
         return construct(cls, read_fields(data, path, readers, required=("arn",)), path)
 
@@ -97,9 +118,16 @@ class AuthSettings:
     service: str = "aps"
     profile: str | None = None
     assume_role: AssumeRoleSettings | None = None
+    use_fips_sts_endpoint: bool = False
 
     def __post_init__(self) -> None:
         as_bool(self.enabled, "enabled")
+        if as_bool(self.use_fips_sts_endpoint, "use_fips_sts_endpoint") and not self.assume_role:
+            raise ConfigError(
+                "use_fips_sts_endpoint",
+                "only used to assume aws_auth.assume_role; for the default chain's own STS "
+                "calls (web identity) set AWS_USE_FIPS_ENDPOINT=true",
+            )
         _check_region(as_str(self.region, "region"), "region")
         service = as_str(self.service, "service")
         if not is_service_name(service):
@@ -117,6 +145,7 @@ class AuthSettings:
             "service": as_str,
             "profile": optional(as_str),
             "assume_role": optional(AssumeRoleSettings.from_mapping),
+            "use_fips_sts_endpoint": as_bool,
         }
         fields = read_fields(data, path, readers)
         if fields.get("region", "") is None:  # `region:` left empty in YAML means "infer"

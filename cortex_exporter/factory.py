@@ -96,6 +96,8 @@ def resolve_source(settings: AuthSettings, region: str) -> CredentialSource:
         external_id=role.external_id or None,
         session_name=role.session_name or None,
         sts_region=role.sts_region or region,
+        sts_endpoint=role.sts_endpoint or None,
+        use_fips_sts_endpoint=settings.use_fips_sts_endpoint,
     )
 
 
@@ -135,10 +137,24 @@ def build_session(
                 config.endpoint,
             )
         return None
+    _warn_tenant_header(config)
     session = requests.Session()
     session.auth = sigv4_auth(config.aws_auth, config.endpoint, credentials=credentials)
     settle_environment(session, config.endpoint)  # proxies etc. read once, not per request
     return session
+
+
+def _warn_tenant_header(config: Config) -> None:
+    """AMP picks the tenant from the URL's workspace and refuses a tenant header."""
+    if infer_scope(config.endpoint) is None:
+        return
+    for name in config.remote_write.headers:
+        if name.lower() == "x-scope-orgid":
+            logger.warning(
+                "headers.%s: Amazon Managed Service for Prometheus rejects requests that carry "
+                "it (the workspace in the URL is the tenant); remove it",
+                name,
+            )
 
 
 def new_exporter(

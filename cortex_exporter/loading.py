@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -47,7 +47,10 @@ MAX_YAML_ALIASES = 100
 each mapping into the next, so a few thousand of them cost minutes."""
 
 _TOKEN = re.compile(r"\$\$\{|\$\{([^}]*)\}|\$\{")
-_REFERENCE = re.compile(r"(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>.*))?", re.DOTALL)
+# `env:` is the OpenTelemetry Collector's spelling of the same reference (`${env:NAME}`).
+_REFERENCE = re.compile(
+    r"(?:env:)?(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?::-(?P<default>.*))?", re.DOTALL
+)
 _STR_TAG = "tag:yaml.org,2002:str"
 
 
@@ -132,7 +135,20 @@ class _Loader(yaml.SafeLoader):
             self._depth -= 1
 
 
-def _expand_nodes(loader: _Loader, node: yaml.Node, path: str, env: Mapping[str, str]) -> None:
+def _under(path: str, roots: Collection[str] | None) -> bool:
+    """Whether `path` is one of `roots` or inside one (every path when `roots` is None)."""
+    if roots is None:
+        return True
+    return any(path == root or path.startswith((f"{root}.", f"{root}[")) for root in roots)
+
+
+def _expand_nodes(
+    loader: _Loader,
+    node: yaml.Node,
+    path: str,
+    env: Mapping[str, str],
+    roots: Collection[str] | None = None,
+) -> None:
     seen: set[int] = set()
 
     def walk(node: yaml.Node, path: str) -> None:
@@ -140,7 +156,7 @@ def _expand_nodes(loader: _Loader, node: yaml.Node, path: str, env: Mapping[str,
             return
         seen.add(id(node))
         if isinstance(node, yaml.ScalarNode):
-            if "${" not in node.value:
+            if "${" not in node.value or not _under(path, roots):
                 return
             node.value, set_but_empty = _expand(node.value, path, env)
             if node.value == "" and set_but_empty:
@@ -169,10 +185,18 @@ def _too_large(text: str) -> bool:
     return not text.isascii() and len(text.encode("utf-8", "surrogatepass")) > MAX_YAML_BYTES
 
 
-def read_yaml(text: str, *, environ: Mapping[str, str] | None = None, source: str = "") -> Any:
+def read_yaml(
+    text: str,
+    *,
+    environ: Mapping[str, str] | None = None,
+    source: str = "",
+    expand_under: Collection[str] | None = None,
+) -> Any:
     """Parse one YAML document and expand environment references in its values.
 
     At most MAX_YAML_BYTES long and MAX_YAML_DEPTH deep; `source` names it in errors.
+    `expand_under` (key paths) limits expansion to those blocks: a Collector file's other
+    components may name variables this process never has.
     """
     env = os.environ if environ is None else environ
     where = f"{_shown(source)}: " if source else ""
@@ -183,7 +207,7 @@ def read_yaml(text: str, *, environ: Mapping[str, str] | None = None, source: st
         node = loader.get_single_node()
         if node is None:
             return None
-        _expand_nodes(loader, node, "", env)
+        _expand_nodes(loader, node, "", env, expand_under)
         return loader.construct_document(node)
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
@@ -195,7 +219,11 @@ def read_yaml(text: str, *, environ: Mapping[str, str] | None = None, source: st
 
 
 def read_config_file(
-    path: str | os.PathLike[str], *, environ: Mapping[str, str] | None = None, key: str = ""
+    path: str | os.PathLike[str],
+    *,
+    environ: Mapping[str, str] | None = None,
+    key: str = "",
+    expand_under: Collection[str] | None = None,
 ) -> Mapping[str, object]:
     """The mapping in the YAML file at `path`, environment references expanded.
 
@@ -215,7 +243,10 @@ def read_config_file(
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ConfigError(key, f"{cannot}: not UTF-8 text (byte {error.start})") from None
-    return as_mapping(read_yaml(text, environ=environ, source="" if key else name), "")
+    source = "" if key else name
+    return as_mapping(
+        read_yaml(text, environ=environ, source=source, expand_under=expand_under), ""
+    )
 
 
 def load_config(

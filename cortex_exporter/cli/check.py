@@ -8,22 +8,30 @@ tokens are replaced, configured header values are hidden, and every line is scru
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import Mapping
 from typing import TextIO
 
 import cramjam
 import requests
+from requests.adapters import HTTPAdapter
 
 from auth import CredentialSource, credential_source, infer_scope, resolve_region
 from auth.errors import AuthError
 from cortex_exporter.cli.explain import Diagnosis, explain_error, explain_response
+from cortex_exporter.cli.origins import Origins
 from cortex_exporter.cli.output import Report, redact_key
 from cortex_exporter.cli.probe import ProbeResult, probe_request, send_probe
+from cortex_exporter.cli.readback import query_endpoint, read_back, selector
 from cortex_exporter.config import Config
 from cortex_exporter.factory import build_session, resolve_source
+from upstream_prw import RemoteWriteSettings
 from upstream_prw.proto import remote_pb2
 
-__all__ = ["PROVIDERS", "region_source", "run_check"]
+__all__ = ["CHECK_LABEL", "PROVIDERS", "region_source", "run_check"]
+
+CHECK_LABEL = "check_id"
+"""The label that makes a read-back probe's series unique."""
 
 PROVIDERS = {
     "env": "environment variables",
@@ -39,11 +47,14 @@ PROVIDERS = {
 """botocore's provider names, as people know them."""
 
 
-def region_source(config: Config, environ: Mapping[str, str]) -> str:
-    """Where `resolve_region` finds the region, in the order it looks."""
+def region_source(
+    config: Config, environ: Mapping[str, str], origins: Origins | None = None
+) -> str:
+    """Where `resolve_region` finds the region, in the order it looks, named as the user
+    set it (`--region`, a variable, a Collector key)."""
     settings = config.aws_auth
     if settings.region:
-        return "aws_auth.region"
+        return (origins or Origins.yaml()).key("aws_auth.region")
     if infer_scope(config.endpoint) is not None:
         return "the endpoint"
     for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
@@ -53,13 +64,11 @@ def region_source(config: Config, environ: Mapping[str, str]) -> str:
 
 
 def _describe_probe(result: ProbeResult) -> str:
-    message = remote_pb2.WriteRequest.FromString(_raw(result))
-    (series,) = message.timeseries
-    labels = {label.name: label.value for label in series.labels}
+    labels = _probe_labels(result)
     name = labels.pop("__name__")
     shown = ", ".join(f'{k}="{v}"' for k, v in labels.items())
     size = len(result.encoded.payload)
-    return f"{name}{{{shown}}} {series.samples[0].value:g} (1 series, 1 sample, {size} bytes)"
+    return f"{name}{{{shown}}} 1 (1 series, 1 sample, {size} bytes)"
 
 
 def _raw(result: ProbeResult) -> bytes:
@@ -126,9 +135,14 @@ def run_check(
     source: str = "",
     dry_run: bool = False,
     environ: Mapping[str, str] | None = None,
+    origins: Origins | None = None,
+    query_url: str | None = None,
+    query_timeout: float = 30.0,
 ) -> int:
-    """Run every step against `config`; 0 when the probe was accepted (or, dry, signed)."""
+    """Run every step against `config`; 0 when the probe was accepted (or, dry, signed) and,
+    with `query_url`, read back. Advice names settings as `origins` says they were set."""
     env = os.environ if environ is None else environ
+    origins = origins or Origins.yaml()
     report = Report(out)
     settings = config.remote_write
     report.line("config", f"{source}: valid" if source else "valid")
@@ -144,50 +158,101 @@ def run_check(
         except AuthError as error:
             report.line("signing", f"FAILED: {error}")
             return _result(report, False)
-        where = region_source(config, env)
+        where = region_source(config, env, origins)
         service = config.aws_auth.service
         report.line("signing", f"SigV4, region {region} (from {where}), service {service}")
         credentials = _credentials(report, config, region)
         if credentials is None:
             return _result(report, False)
     else:
-        report.line("signing", "none (aws_auth.enabled is false)")
+        report.line("signing", f"none ({origins.off('aws_auth.enabled')})")
         if infer_scope(config.endpoint) is not None:
-            report.line("", "note: AMP only accepts signed requests; set aws_auth.enabled: true")
+            enable = origins.assign("aws_auth.enabled", "true")
+            report.line("", f"note: AMP only accepts signed requests; {enable}")
+    unique = {CHECK_LABEL: uuid.uuid4().hex[:16]} if query_url else None
     session = build_session(config, credentials=credentials) or requests.Session()
     with session:
-        result = send_probe(settings, session, probe_request(settings), dry_run=dry_run)
+        probe = probe_request(settings, attributes=unique)
+        result = send_probe(settings, session, probe, dry_run=dry_run)
+        diagnosis = _diagnose(report, result, settings, origins, dry_run)
+        if diagnosis is None:
+            return _result(report, True)
+        ok = _explain(report, diagnosis, advise=not (diagnosis.ok and query_url))
+        if ok and query_url:
+            ok = _read_back(report, session, result, settings, query_url, query_timeout)
+    return _result(report, ok)
+
+
+def _diagnose(
+    report: Report,
+    result: ProbeResult,
+    settings: RemoteWriteSettings,
+    origins: Origins,
+    dry_run: bool,
+) -> Diagnosis | None:
+    """What the probe's answer means; None for a dry run that was signed and shown."""
     report.line("probe", _describe_probe(result))
     if dry_run:
         if result.request is None:
-            return _explain(report, _unsent(result, settings.timeout))
+            return _unsent(result, settings.timeout, origins)
         _show_request(report, result.request, {name.lower() for name in settings.headers})
         report.line("", "not sent (--dry-run)")
-        return _result(report, True)
+        return None
     if result.response is not None:
         body = result.response.content[:4096].decode("utf-8", "replace")
         reason = result.response.reason or ""
         report.line("answer", f"HTTP {result.response.status_code} {reason}".rstrip())
         if body.strip():
             report.line("", " ".join(body.split())[:300])
-        size = settings.max_batch_size_bytes
-        status = result.response.status_code
-        return _explain(report, explain_response(status, body, max_batch_size_bytes=size))
-    return _explain(report, _unsent(result, settings.timeout))
+        return explain_response(
+            result.response.status_code,
+            body,
+            max_batch_size_bytes=settings.max_batch_size_bytes,
+            origins=origins,
+            endpoint=settings.endpoint,
+        )
+    return _unsent(result, settings.timeout, origins)
 
 
-def _unsent(result: ProbeResult, timeout: float) -> Diagnosis:
+def _read_back(
+    report: Report,
+    session: requests.Session,
+    result: ProbeResult,
+    settings: RemoteWriteSettings,
+    query_url: str,
+    timeout: float,
+) -> bool:
+    """Query the probe's own series until it shows up; say what happened."""
+    url = query_endpoint(query_url)
+    promql = selector(_probe_labels(result))
+    for prefix in ("http://", "https://"):  # the probe's recording adapter reads bodies itself
+        session.mount(prefix, HTTPAdapter())
+    report.line("read back", f"GET {url} query={promql}")
+    answer = read_back(session, url, promql, settings, timeout=timeout)
+    report.line("", answer.summary if answer.ok else f"FAILED: {answer.summary}")
+    if answer.advice:
+        report.line("what to do", answer.advice)
+    return answer.ok
+
+
+def _probe_labels(result: ProbeResult) -> dict[str, str]:
+    message = remote_pb2.WriteRequest.FromString(_raw(result))
+    (series,) = message.timeseries
+    return {label.name: label.value for label in series.labels}
+
+
+def _unsent(result: ProbeResult, timeout: float, origins: Origins) -> Diagnosis:
     if result.error is not None:
-        return explain_error(result.error, timeout=timeout)
+        return explain_error(result.error, timeout=timeout, origins=origins)
     # Nothing reached the transport: the auth hook (or something before it) refused.
     return Diagnosis(False, "not sent", result.outcome.error or "the request was not sent")
 
 
-def _explain(report: Report, diagnosis: Diagnosis) -> int:
+def _explain(report: Report, diagnosis: Diagnosis, *, advise: bool = True) -> bool:
     report.line("meaning", diagnosis.summary)
-    if diagnosis.advice:
+    if diagnosis.advice and advise:
         report.line("what to do", diagnosis.advice)
-    return _result(report, diagnosis.ok)
+    return diagnosis.ok
 
 
 def _result(report: Report, ok: bool) -> int:

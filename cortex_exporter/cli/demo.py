@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
+import requests
 from botocore.credentials import Credentials  # type: ignore[import-untyped]
 
 from cortex_exporter.cli.output import Report, format_value, redact_key
@@ -54,7 +55,15 @@ class Timing:
     sleep: Callable[[float], None] = time.sleep
 
 
-def _drive(workload: Workload, timing: Timing, on_export: Callable[[str, float], None]) -> None:
+def _drive(
+    workload: Workload,
+    timing: Timing,
+    on_export: Callable[[str, float], bool],
+    *,
+    export_wait: float = 10.0,
+) -> bool:
+    """Tick and export until `timing.duration`; True when it ran to the end, False when
+    `on_export` asked to stop (then the shutdown gets `export_wait` too)."""
     start = timing.clock()
     next_export = start + timing.interval
     number = 0
@@ -62,15 +71,18 @@ def _drive(workload: Workload, timing: Timing, on_export: Callable[[str, float],
         workload.tick()
         now = timing.clock()
         if now >= next_export or now - start >= timing.duration:
-            workload.export()
+            workload.export(timeout_millis=export_wait * 1000)
             number += 1
-            on_export(f"export {number}", timing.clock() - start)
+            if on_export(f"export {number}", timing.clock() - start):
+                workload.shutdown(timeout_millis=export_wait * 1000)
+                return False
             next_export += timing.interval
         if now - start >= timing.duration:
             break
         timing.sleep(min(_TICK, max(0.0, next_export - timing.clock())))
     workload.shutdown()
     on_export("shutdown, stale markers", timing.clock() - start)
+    return True
 
 
 def _instruments() -> str:
@@ -163,8 +175,9 @@ def run_demo(out: TextIO, timing: Timing | None = None) -> int:
         exporter = new_exporter(config, credentials=demo_credentials())
         tally = _Tally(receiver)
 
-        def on_export(what: str, elapsed: float) -> None:
+        def on_export(what: str, elapsed: float) -> bool:
             report.text(f"  {elapsed:5.1f}s  {what}: {_progress(tally.since_last())}")
+            return False
 
         _drive(Workload(exporter), timing, on_export)
         report.text()
@@ -215,20 +228,28 @@ def run_demo_remote(
     exporter = new_exporter(config)
     last = [exporter.stats]
 
-    def on_export(what: str, elapsed: float) -> None:
+    def on_export(what: str, elapsed: float) -> bool:
         now = exporter.stats
         sent = now.requests_sent - last[0].requests_sent
         failed = now.requests_failed - last[0].requests_failed
+        retried = now.requests_retried - last[0].requests_retried
         samples = now.samples_sent - last[0].samples_sent
         last[0] = now
+        waiting = f", {retried} retries" if retried else ""
         report.text(
             f"  {elapsed:5.1f}s  {what}: {sent} requests accepted ({samples} samples), "
-            f"{failed} failed"
+            f"{failed} failed{waiting}"
         )
+        return sent == 0 and (failed > 0 or retried > 0)  # every request of it failed
 
-    _drive(Workload(exporter), timing, on_export)
+    # An export that cannot be delivered soon will not be delivered at all in a short demo.
+    wait = min(5.0, max(1.0, 2 * timing.interval))
+    finished = _drive(Workload(exporter), timing, on_export, export_wait=wait)
     stats = exporter.stats
     report.text()
+    if not finished:
+        report.text("FAILED: every request of that export failed; stopped. Why:")
+        return _why(config, report)
     if stats.requests_sent and not stats.requests_failed:
         report.text(f"OK: {stats.requests_sent} requests, {stats.samples_sent} samples accepted.")
         return 0
@@ -236,4 +257,29 @@ def run_demo_remote(
         f"FAILED: {stats.requests_failed} requests failed, {stats.requests_sent} accepted; "
         "`cortex-exporter check` with the same target explains why."
     )
+    return 1
+
+
+def _why(config: Config, report: Report) -> int:
+    """One probe through the same path, explained as `check` explains it."""
+    from cortex_exporter.cli.explain import explain_error, explain_response
+    from cortex_exporter.cli.probe import probe_request, send_probe
+    from cortex_exporter.factory import build_session
+
+    settings = config.remote_write
+    session = build_session(config) or requests.Session()
+    with session:
+        result = send_probe(settings, session, probe_request(settings))
+    if result.response is not None:
+        body = result.response.content[:4096].decode("utf-8", "replace")
+        size = settings.max_batch_size_bytes
+        said = explain_response(result.response.status_code, body, max_batch_size_bytes=size)
+    elif result.error is not None:
+        said = explain_error(result.error, timeout=settings.timeout)
+    else:
+        report.line("meaning", result.outcome.error or "the request was not sent")
+        return 1
+    report.line("meaning", said.summary)
+    if said.advice:
+        report.line("what to do", said.advice)
     return 1

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import requests
 
 from auth import AuthError
+from cortex_exporter.cli.answers import explain_body
+from cortex_exporter.cli.origins import Origins
 
 __all__ = ["Diagnosis", "explain_error", "explain_response"]
 
@@ -57,8 +59,8 @@ _FORBIDDEN = (
     (
         "missing authentication token",
         "the request was not signed",
-        "Amazon Managed Service for Prometheus only accepts SigV4-signed requests: set "
-        "aws_auth.enabled: true. (AWS also answers this to a URL path it does not serve: "
+        "Amazon Managed Service for Prometheus only accepts SigV4-signed requests: "
+        "{enable}. (AWS also answers this to a URL path it does not serve: "
         "the path must end in /api/v1/remote_write.)",
     ),
     (
@@ -76,13 +78,41 @@ _FORBIDDEN = (
         "should be scoped to",
         "the signature is for the wrong region or service",
         "Sign for the workspace's region (the one in the endpoint's host name; set "
-        "aws_auth.region to it) and for service aps (aws_auth.service).",
+        "{region} to it) and for service aps ({service}).",
     ),
 )
 
 
-def explain_response(status: int, body: str, *, max_batch_size_bytes: int) -> Diagnosis:
-    """The meaning of an HTTP answer to a remote-write request."""
+def _forbidden(body: str, said: str, origins: Origins) -> Diagnosis:
+    lowered = body.lower()
+    fields = {
+        "enable": origins.assign("aws_auth.enabled", "true"),
+        "region": origins.key("aws_auth.region"),
+        "service": origins.key("aws_auth.service"),
+    }
+    for phrase, summary, advice in _FORBIDDEN:
+        if phrase in lowered:
+            return Diagnosis(False, f"HTTP 403: {summary}", advice.format(**fields))
+    # Backends that start their answer with "forbidden" need no second one.
+    shown = said if said.lower().startswith(": forbidden") else f": forbidden{said}"
+    return Diagnosis(
+        False,
+        f"HTTP 403{shown}",
+        "The backend refused these credentials; its message above says why.",
+    )
+
+
+def explain_response(
+    status: int,
+    body: str,
+    *,
+    max_batch_size_bytes: int,
+    origins: Origins | None = None,
+    endpoint: str = "",
+) -> Diagnosis:
+    """The meaning of an HTTP answer to a remote-write request; advice names settings the
+    way the user wrote them (`origins`)."""
+    origins = origins or Origins.yaml()
     first_line = " ".join(body.split())[:300]
     said = f": {first_line}" if first_line else ""
     if 200 <= status < 300:
@@ -90,27 +120,25 @@ def explain_response(status: int, body: str, *, max_batch_size_bytes: int) -> Di
             True,
             f"HTTP {status}: accepted",
             "A 2xx means the backend took the request; query cortex_exporter_check (after "
-            "your namespace prefix, if any) to see the sample stored.",
+            "your namespace prefix, if any) to see the sample stored, or run check with "
+            "--query-url to have it read back.",
         )
+    if status >= 400:
+        known = explain_body(status, body, origins=origins, endpoint=endpoint)
+        if known is not None:
+            return Diagnosis(False, f"HTTP {status}: {known.summary}", known.advice)
     if status == 403:
-        lowered = body.lower()
-        for phrase, summary, advice in _FORBIDDEN:
-            if phrase in lowered:
-                return Diagnosis(False, f"HTTP 403: {summary}", advice)
-        return Diagnosis(
-            False,
-            f"HTTP 403: forbidden{said}",
-            "The backend refused these credentials; its message above says why.",
-        )
-    return _by_status(status, said, max_batch_size_bytes)
+        return _forbidden(body, said, origins)
+    return _by_status(status, said, max_batch_size_bytes, origins)
 
 
-def _by_status(status: int, said: str, max_batch_size_bytes: int) -> Diagnosis:
+def _by_status(status: int, said: str, max_batch_size_bytes: int, origins: Origins) -> Diagnosis:
     head = f"HTTP {status}{said}"
     if status == 401:
         advice = (
-            "The backend wants credentials: basic_auth or bearer_token for Cortex, Mimir or "
-            "Thanos behind a gateway, or aws_auth for Amazon Managed Service for Prometheus."
+            f"The backend wants credentials: {origins.key('basic_auth')} or "
+            f"{origins.key('bearer_token')} for Cortex, Mimir or Thanos behind a gateway, or "
+            f"SigV4 for Amazon Managed Service for Prometheus ({origins.key('aws_auth')})."
         )
     elif status == 404:
         advice = (
@@ -118,30 +146,32 @@ def _by_status(status: int, said: str, max_batch_size_bytes: int) -> Diagnosis:
             "region: https://aps-workspaces.<region>.amazonaws.com/workspaces/<workspace-id>/"
             "api/v1/remote_write (the workspace must exist in that region). Prometheus serves "
             "/api/v1/write when started with --web.enable-remote-write-receiver; Mimir and "
-            "Cortex serve /api/v1/push."
+            "Cortex serve /api/v1/push; VictoriaMetrics /api/v1/write."
         )
     elif status == 413:
         advice = (
-            f"The request is larger than the backend accepts. Set max_batch_size_bytes "
-            f"(now {max_batch_size_bytes}) below its limit; requests are split to fit."
+            f"The request is larger than the backend accepts. Set "
+            f"{origins.key('max_batch_size_bytes')} (now {max_batch_size_bytes}) below its "
+            "limit; requests are split to fit."
         )
     elif status == 429:
         advice = (
             "Throttled: the ingestion rate or active-series limit is exceeded. The exporter "
-            "retries 429 with backoff (retry_on_failure); if it persists, send fewer series "
-            "or samples, or raise the limit (for AMP: a quota increase in Service Quotas)."
+            f"retries 429 with backoff ({origins.key('retry_on_failure')}); if it persists, "
+            "send fewer series or samples, or raise the limit (for AMP: a quota increase in "
+            "Service Quotas)."
         )
     elif status == 400:
         advice = (
-            "The backend rejected the data itself (out-of-order or duplicate samples, label "
-            "limits, bad names). The exporter does not retry this."
+            "The backend rejected the data itself; its message above says why (label limits, "
+            "bad names, samples too old or out of order). The exporter does not retry this."
         )
     elif status == 415:
         advice = "The URL does not speak Prometheus remote write 1.0 (snappy protobuf)."
     elif 300 <= status < 400:
         advice = (
             "A redirect: the exporter does not follow them (a redirected POST may arrive as a "
-            "GET). Configure the final URL as the endpoint."
+            f"GET). Configure the final URL as {origins.key('endpoint')}."
         )
     elif status >= 500:
         advice = "The backend failed; this is usually transient and the exporter retries it."
@@ -150,27 +180,35 @@ def _by_status(status: int, said: str, max_batch_size_bytes: int) -> Diagnosis:
     return Diagnosis(False, head, advice)
 
 
-def explain_error(error: BaseException, *, timeout: float) -> Diagnosis:
+def explain_error(
+    error: BaseException, *, timeout: float, origins: Origins | None = None
+) -> Diagnosis:
     """The meaning of a request that got no HTTP answer."""
+    origins = origins or Origins.yaml()
     text = " ".join(str(error).split())
     head = f"{type(error).__name__}: {text}"[:400]
     if isinstance(error, AuthError):
         return Diagnosis(False, "not signed, so not sent", str(error))
     if isinstance(error, requests.exceptions.SSLError):
         advice = (
-            "The TLS handshake failed: the server's certificate is not trusted (set tls.ca_file "
-            "to your CA bundle, e.g. for a TLS-inspecting proxy), its name does not match the "
+            "The TLS handshake failed: the server's certificate is not trusted (set "
+            f"{origins.key('tls.ca_file')} to your CA bundle, e.g. for a TLS-inspecting "
+            "proxy), its name does not match the "
             "endpoint's host, or the server does not speak TLS on this port (http vs https)."
         )
     elif isinstance(error, requests.exceptions.ProxyError):
-        advice = "The proxy could not be reached or refused: check proxy_url / HTTPS_PROXY."
+        advice = (
+            f"The proxy could not be reached or refused: check {origins.key('proxy_url')} "
+            "or HTTPS_PROXY."
+        )
     elif isinstance(error, requests.exceptions.ConnectTimeout):
         advice = (
             "No answer while connecting: a firewall, security group or routing problem. From a "
             "private subnet, AMP needs a NAT gateway or an aps-workspaces VPC endpoint."
         )
     elif isinstance(error, requests.exceptions.Timeout):
-        advice = f"Connected, but no answer within timeout ({timeout:g}s); raise timeout."
+        name = origins.key("timeout")
+        advice = f"Connected, but no answer within {name} ({timeout:g}s); raise {name}."
     elif isinstance(error, requests.exceptions.ConnectionError):
         advice = (
             "Could not connect: check the endpoint's host name (DNS) and port, and that "

@@ -7,13 +7,17 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from auth import AuthError, infer_scope
+from cortex_exporter.cli.origins import Origins
+from cortex_exporter.collector import DEFAULT_EXPORTER, read_collector_config, warn_unused
 from cortex_exporter.config import Config
+from cortex_exporter.environment import ENV_CONFIG, ENV_ENDPOINT, ENV_PREFIX, config_from_environ
 from cortex_exporter.loading import load_config
 from upstream_prw.errors import ConfigError
 from upstream_prw.version import __version__
@@ -33,10 +37,20 @@ def _positive(text: str) -> float:
     return value
 
 
-def _add_target(parser: argparse.ArgumentParser, *, required: bool) -> None:
-    group = parser.add_mutually_exclusive_group(required=required)
+def _add_target(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_mutually_exclusive_group()
     group.add_argument("--config", metavar="FILE", help="YAML config file (see README)")
+    group.add_argument(
+        "--collector-config",
+        metavar="FILE",
+        help="an OpenTelemetry Collector YAML file: its prometheusremotewrite exporter",
+    )
     group.add_argument("--endpoint", metavar="URL", help="remote-write URL, instead of --config")
+    parser.add_argument(
+        "--exporter",
+        metavar="NAME",
+        help="with --collector-config: the exporter to use, e.g. prometheusremotewrite/amp",
+    )
     parser.add_argument(
         "--region", help="with --endpoint: sign for this AWS region (implies --aws-auth)"
     )
@@ -63,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
         "(demo credentials, your AWS configuration is not read). With --config or "
         "--endpoint: send the same metrics to that backend with your real credentials.",
     )
-    _add_target(demo, required=False)
+    _add_target(demo)
     demo.add_argument("--duration", type=_positive, default=5.0, help="seconds (default 5)")
     demo.add_argument(
         "--interval", type=_positive, default=1.0, help="seconds between exports (default 1)"
@@ -73,7 +87,19 @@ def build_parser() -> argparse.ArgumentParser:
         "check",
         help="validate a config, resolve credentials, send one probe and explain the answer",
     )
-    _add_target(check, required=True)
+    _add_target(check)
+    check.add_argument(
+        "--query-url",
+        metavar="URL",
+        help="read the probe back through this query API (Prometheus-compatible, e.g. "
+        "http://host:9090 or the AMP workspace URL)",
+    )
+    check.add_argument(
+        "--query-timeout",
+        type=_positive,
+        default=30.0,
+        help="seconds to wait for the probe to be readable (default 30)",
+    )
     check.add_argument(
         "--dry-run", action="store_true", help="print the signed request instead of sending it"
     )
@@ -94,17 +120,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _target(args: argparse.Namespace) -> tuple[Config, str]:
-    """The config the target options describe, and where it came from."""
+def _target(args: argparse.Namespace) -> tuple[Config, str, Origins]:
+    """The config the target options describe, where it came from, and how its settings
+    were spelt (a file's keys, options, variables, a Collector file's keys)."""
     if args.config:
-        return load_config(args.config), args.config
+        return load_config(args.config), args.config, Origins.yaml()
+    if args.collector_config:
+        exporter = args.exporter or DEFAULT_EXPORTER
+        read = read_collector_config(args.collector_config, exporter)
+        warn_unused(args.collector_config, read)
+        source = f"{args.collector_config} ({read.exporter_path})"
+        return read.config, source, Origins.collector(read.origins, read.exporter_path)
+    if args.endpoint is None:
+        return config_from_environ(), f"{ENV_PREFIX}* variables", Origins.environment(os.environ)
     sign = args.aws_auth
     if sign is None:
         sign = bool(args.region) or infer_scope(args.endpoint) is not None
     data: dict[str, Any] = {"endpoint": args.endpoint}
     if sign:
         data["aws_auth"] = {"enabled": True, "region": args.region or ""}
-    return Config.from_mapping(data), "--endpoint"
+    return Config.from_mapping(data), "--endpoint", Origins.flags()
 
 
 @contextmanager
@@ -126,6 +161,8 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     endpoint_only = args.command != "receive" and args.endpoint is None
     if endpoint_only and (args.region is not None or args.aws_auth is not None):
         parser.error("--region and --aws-auth go with --endpoint (put them in the --config file)")
+    if args.command != "receive" and args.exporter and not args.collector_config:
+        parser.error("--exporter goes with --collector-config")
     if args.command == "receive":
         from cortex_exporter.cli.receive import run_receive
 
@@ -145,14 +182,30 @@ def _run(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from cortex_exporter.cli.demo import Timing, run_demo, run_demo_remote
 
         timing = Timing(duration=args.duration, interval=args.interval)
-        if args.config is None and args.endpoint is None:
+        if args.config is None and args.endpoint is None and args.collector_config is None:
             return run_demo(out, timing)
-        config, source = _target(args)
+        config, source, _ = _target(args)
         return run_demo_remote(config, out, timing, source=source)
     from cortex_exporter.cli.check import run_check
 
-    config, source = _target(args)
-    return run_check(config, out, source=source, dry_run=args.dry_run)
+    targets = (args.config, args.collector_config, args.endpoint)
+    if all(t is None for t in targets) and not any(n.startswith(ENV_PREFIX) for n in os.environ):
+        parser.error(
+            "check needs --config, --collector-config or --endpoint, or the "
+            f"{ENV_ENDPOINT} / {ENV_CONFIG} variables opentelemetry-instrument reads"
+        )
+    if args.query_url is not None and args.dry_run:
+        parser.error("--query-url reads back what was sent; it cannot go with --dry-run")
+    config, source, origins = _target(args)
+    return run_check(
+        config,
+        out,
+        source=source,
+        dry_run=args.dry_run,
+        origins=origins,
+        query_url=args.query_url,
+        query_timeout=args.query_timeout,
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -163,7 +216,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         with _logging(args.command == "check" and args.verbose):
             return _run(parser, args)
     except ConfigError as error:
-        where = f" {args.config}" if getattr(args, "config", None) else ""
+        named = getattr(args, "config", None) or getattr(args, "collector_config", None)
+        where = f" {named}" if named else ""
         print(f"{_PROG}: invalid config{where}: {error}", file=sys.stderr)
         return 2
     except AuthError as error:  # no region to sign for

@@ -10,7 +10,7 @@ import io
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
@@ -68,13 +68,21 @@ class RecordingAdapter(HTTPAdapter):
         return self.response
 
 
-def _one(options: CallbackOptions) -> list[Observation]:
-    return [Observation(1)]
-
-
-def probe_request(settings: RemoteWriteSettings, *, now: float | None = None) -> EncodedRequest:
+def probe_request(
+    settings: RemoteWriteSettings,
+    *,
+    now: float | None = None,
+    attributes: Mapping[str, str] | None = None,
+) -> EncodedRequest:
     """One request holding one sample of the gauge `cortex_exporter_check`, as configured
-    (namespace, external labels, scope labels), without target_info or metadata."""
+    (namespace, external labels, scope labels), without target_info or metadata.
+
+    `attributes` become labels of the sample: a unique one lets it be found again."""
+    labels = dict(attributes or {})
+
+    def _one(options: CallbackOptions) -> list[Observation]:
+        return [Observation(1, labels)]
+
     reader = InMemoryMetricReader()
     provider = MeterProvider(
         metric_readers=[reader], resource=Resource({"service.name": PROBE_SERVICE})

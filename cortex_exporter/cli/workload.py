@@ -83,10 +83,11 @@ class Workload:
             self._size.record(rng.randint(200, 60_000))
         self._depth = max(0, self._depth + rng.randint(-3, 4))
 
-    def export(self) -> None:
-        """Collect, export, and wait until the exporter has delivered (or given up)."""
-        self._reader.force_flush()
+    def export(self, timeout_millis: float = 10_000) -> None:
+        """Collect, export, and wait until the exporter has delivered (or given up), or for
+        `timeout_millis` at most."""
+        self._reader.force_flush(timeout_millis=timeout_millis)
 
-    def shutdown(self) -> None:
+    def shutdown(self, timeout_millis: float = 30_000) -> None:
         """A last export, then the exporter's shutdown (stale markers, flush)."""
-        self._provider.shutdown()
+        self._provider.shutdown(timeout_millis=timeout_millis)

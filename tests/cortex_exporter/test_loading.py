@@ -207,3 +207,16 @@ def test_a_file_name_with_a_line_break_is_shown_escaped(tmp_path: Path) -> None:
         load_config(path, environ={})
     shown = str(path).replace("\n", "\\n")
     assert str(raised.value) == f'cannot read config file "{shown}": No such file or directory'
+
+
+def test_the_collectors_env_prefix_means_the_same() -> None:
+    text = "a: ${env:N}\nb: ${env:MISSING:-fallback}\n"
+    assert read_yaml(text, environ={"N": "3"}) == {"a": 3, "b": "fallback"}
+
+
+def test_expansion_can_be_limited_to_some_blocks() -> None:
+    text = "keep:\n  a: ${env:N}\nother:\n  b: ${env:UNSET}\n"
+    assert read_yaml(text, environ={"N": "1"}, expand_under=["keep"]) == {
+        "keep": {"a": 1},
+        "other": {"b": "${env:UNSET}"},
+    }

@@ -16,6 +16,7 @@ PUBLIC = {
     "RegionError",
     "SigningError",
     "config_from_environ",
+    "load_collector_config",
     "load_config",
     "new_exporter",
 }

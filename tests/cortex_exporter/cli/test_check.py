@@ -242,8 +242,9 @@ def test_endpoint_option_signs_amp_by_default_with_its_region(
 def test_unsigned_amp_gets_a_note(capsys: pytest.CaptureFixture[str]) -> None:
     status, output = _run(capsys, "--endpoint", AMP_ENDPOINT, "--no-aws-auth", "--dry-run")
     assert status == 0
-    assert _line(output, "signing") == "none (aws_auth.enabled is false)"
-    assert "AMP only accepts signed requests" in output
+    # Advice names the option that was used, not a config key.
+    assert _line(output, "signing") == "none (no --aws-auth)"
+    assert "AMP only accepts signed requests; pass --aws-auth" in output
     assert "Authorization" not in output
 
 

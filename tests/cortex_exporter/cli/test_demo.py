@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -67,6 +69,40 @@ def test_demo_against_a_refusing_endpoint_fails(
         status = main(["demo", "--endpoint", rx.url, "--duration", "0.3", "--interval", "0.2"])
     captured = capsys.readouterr()
     assert status == 1
-    last = captured.out.rstrip().splitlines()[-1]
-    assert last.startswith("FAILED: ") and "cortex-exporter check" in last
+    # The first export's requests were all refused: it stops there and says why.
+    assert "export 2" not in captured.out
+    assert "FAILED: every request of that export failed; stopped. Why:" in captured.out
+    assert "  meaning     HTTP 403: forbidden: no" in captured.out
     assert "failed: HTTP 403: no; the backend refuses these credentials" in caplog.text
+
+
+def test_demo_against_a_refused_port_stops_at_once_and_says_why() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # closed when the block ends: nothing listens there
+    started = time.monotonic()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "cortex_exporter",
+            "demo",
+            "--endpoint",
+            f"http://127.0.0.1:{port}/api/v1/write",
+        ],
+        env=clean_env(),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    took = time.monotonic() - started
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert took < 10, f"took {took:.1f}s"
+    out = done.stdout
+    assert "export 1: 0 requests accepted (0 samples)" in out
+    assert "export 2" not in out
+    assert "FAILED: every request of that export failed; stopped. Why:" in out
+    assert "meaning     ConnectionError: " in out
+    assert "Could not connect" in out

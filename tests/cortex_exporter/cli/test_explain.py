@@ -12,7 +12,7 @@ from cortex_exporter.cli.explain import explain_error, explain_response
 @pytest.mark.parametrize(
     ("error", "advice"),
     [
-        (requests.exceptions.ProxyError("refused"), "proxy_url / HTTPS_PROXY"),
+        (requests.exceptions.ProxyError("refused"), "proxy_url or HTTPS_PROXY"),
         (requests.exceptions.ConnectTimeout("slow"), "aps-workspaces VPC endpoint"),
         (requests.exceptions.ReadTimeout("slow"), "no answer within timeout (5s)"),
         (requests.exceptions.SSLError("bad cert"), "tls.ca_file"),

@@ -21,7 +21,12 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
     ("argv", "message"),
     [
         ([], "the following arguments are required: COMMAND"),
-        (["check"], "one of the arguments --config --endpoint is required"),
+        (["check"], "check needs --config, --collector-config or --endpoint, or the"),
+        (["check", "--endpoint", "http://h/w", "--exporter", "x"], "--exporter goes with"),
+        (
+            ["check", "--endpoint", "http://h/w", "--query-url", "http://h", "--dry-run"],
+            "--query-url reads back what was sent",
+        ),
         (["check", "--config", "a.yaml", "--endpoint", "http://h/w"], "not allowed with"),
         (["demo", "--region", "us-east-1"], "--region and --aws-auth go with --endpoint"),
         (["check", "--config", "a.yaml", "--aws-auth"], "--region and --aws-auth go with"),
