@@ -1,0 +1,122 @@
+"""`PrometheusRemoteWriteExporter(endpoint=..., ...)`: every settings key is a keyword."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+import requests
+
+from tests.upstream_prw.builders import counter, data, number
+from tests.upstream_prw.receiver import Receiver
+from upstream_prw import ConfigError, PrometheusRemoteWriteExporter, RemoteWriteSettings
+
+
+def test_keywords_build_the_same_settings_as_a_mapping(receiver: Receiver) -> None:
+    config = {
+        "endpoint": receiver.url,
+        "headers": {"X-Scope-OrgID": "team-a"},
+        "timeout": "2s",
+        "namespace": "shop",
+        "external_labels": {"cluster": "eu-1"},
+        "retry_on_failure": {"initial_interval": "10ms"},
+        "remote_write_queue": {"num_consumers": 2, "queue_size": 50},
+        "target_info": {"enabled": False},
+    }
+    exporter = PrometheusRemoteWriteExporter(**config)
+    try:
+        assert exporter.settings == RemoteWriteSettings.from_mapping(config)
+        assert exporter.settings.timeout == 2.0
+        assert exporter.settings.remote_write_queue.num_consumers == 2
+        exporter.export(data(counter("orders", number(3))))
+        assert exporter.force_flush()
+    finally:
+        exporter.shutdown()
+    request = receiver.wait_for(1)[0]  # then the stale markers of shutdown
+    assert request.headers["X-Scope-OrgID"] == "team-a"
+    (labels,) = [labels for labels, _ in request.series()]
+    assert labels["__name__"] == "shop_orders_total"
+    assert labels["cluster"] == "eu-1"
+
+
+def test_every_settings_field_is_accepted_as_a_keyword() -> None:
+    names = {f.name for f in dataclasses.fields(RemoteWriteSettings)}
+    defaults = RemoteWriteSettings(endpoint="http://127.0.0.1:9/w")
+    for name in sorted(names - {"endpoint"}):
+        # None means "not given", so only keys whose default is a value are tried as-is
+        value = getattr(defaults, name)
+        if value is None or dataclasses.is_dataclass(value):
+            continue
+        if isinstance(value, float):
+            value = f"{value}s"
+        exporter = PrometheusRemoteWriteExporter(endpoint="http://127.0.0.1:9/w", **{name: value})
+        exporter.shutdown()
+
+
+def test_the_settings_form_and_a_session_keep_working(receiver: Receiver) -> None:
+    settings = RemoteWriteSettings(endpoint=receiver.url)
+    with requests.Session() as session:
+        seen: list[str] = []
+        session.hooks["response"].append(lambda r, *a, **k: seen.append(r.url))
+        exporter = PrometheusRemoteWriteExporter(settings, session=session)
+        assert exporter.settings is settings
+        exporter.export(data(counter("orders", number(1))))
+        exporter.shutdown()
+        assert seen and seen[0] == receiver.url
+        keyword = PrometheusRemoteWriteExporter(endpoint=receiver.url, session=session)
+        keyword.shutdown()
+
+
+def test_none_means_not_given() -> None:
+    exporter = PrometheusRemoteWriteExporter(
+        endpoint="http://127.0.0.1:9/w", namespace=None, proxy_url=None, timeout=None
+    )
+    assert exporter.settings == RemoteWriteSettings(endpoint="http://127.0.0.1:9/w")
+    exporter.shutdown()
+
+
+def test_settings_and_keywords_together_are_refused() -> None:
+    settings = RemoteWriteSettings(endpoint="http://127.0.0.1:9/w")
+    with pytest.raises(TypeError) as raised:
+        PrometheusRemoteWriteExporter(settings, endpoint="http://other/w", timeout="1s")
+    assert str(raised.value) == (
+        "PrometheusRemoteWriteExporter() takes settings or config keywords, not both "
+        "(got endpoint, timeout)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("keywords", "message"),
+    [
+        ({}, "endpoint: required key is missing"),
+        ({"endpont": "http://h/w"}, 'endpont: unknown key; did you mean "endpoint"?'),
+        (
+            {"endpoint": "http://h/w", "remote_write_queue": {"num_consumer": 2}},
+            'remote_write_queue.num_consumer: unknown key; did you mean "num_consumers"?',
+        ),
+        (
+            {"endpoint": "http://h/w", "remote_write_queue": {"num_consumers": "2"}},
+            'remote_write_queue.num_consumers: expected an integer, got "2"',
+        ),
+        (
+            {"endpoint": "http://h/w", "timeout": "soon"},
+            'timeout: expected a duration like "30s", got "soon"',
+        ),
+        ({"endpoint": "http://h/w", "tls": True}, "tls: expected a mapping, got bool"),
+    ],
+)
+def test_bad_keywords_are_config_errors_naming_the_key(
+    keywords: dict[str, object], message: str
+) -> None:
+    with pytest.raises(ConfigError) as raised:
+        PrometheusRemoteWriteExporter(**keywords)
+    assert str(raised.value) == message
+
+
+def test_a_header_value_is_never_echoed() -> None:
+    with pytest.raises(ConfigError) as raised:
+        PrometheusRemoteWriteExporter(
+            endpoint="http://h/w", headers={"X-Api-Key": "sk-SECRET\nforged"}
+        )
+    assert "SECRET" not in str(raised.value)
+    assert str(raised.value).startswith("headers.X-Api-Key: ")
