@@ -36,6 +36,7 @@ from upstream_prw.version import __version__
 __all__ = [
     "COMPONENT_TYPE",
     "DURATION",
+    "DURATION_BUCKETS",
     "ENV_ENABLED",
     "EXPORTED",
     "INFLIGHT",
@@ -52,6 +53,10 @@ DURATION = "otel.sdk.exporter.operation.duration"
 COMPONENT_TYPE = "upstream_prw.PrometheusRemoteWriteExporter"
 """No well-known `otel.component.type` fits; the conventions then ask for the language's
 name of the type: the class's public import path."""
+
+DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300)
+"""Seconds: the SDK's default boundaries are for milliseconds, and an export with retries
+may last up to `retry_on_failure.max_elapsed_time` (300 s by default)."""
 
 Send = Callable[..., SendOutcome]
 _instances = itertools.count()  # otel.component.name is COMPONENT_TYPE/<n>, n from 0
@@ -115,7 +120,10 @@ class ExportTelemetry:
             description="Metric data points passed to the exporter and not yet exported.",
         )
         self._duration = meter.create_histogram(
-            DURATION, unit="s", description="The duration of exporting a batch of data points."
+            DURATION,
+            unit="s",
+            description="The duration of exporting a batch of data points.",
+            explicit_bucket_boundaries_advisory=DURATION_BUCKETS,
         )
         self.attributes: dict[str, Any] = {
             "otel.component.type": COMPONENT_TYPE,

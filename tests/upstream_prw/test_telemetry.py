@@ -15,7 +15,14 @@ from tests.upstream_prw.builders import counter, data, hist_point, histogram, nu
 from tests.upstream_prw.hostile import refused_url
 from tests.upstream_prw.receiver import Receiver, Step
 from upstream_prw import PrometheusRemoteWriteExporter
-from upstream_prw.telemetry import COMPONENT_TYPE, DURATION, EXPORTED, INFLIGHT, new_telemetry
+from upstream_prw.telemetry import (
+    COMPONENT_TYPE,
+    DURATION,
+    DURATION_BUCKETS,
+    EXPORTED,
+    INFLIGHT,
+    new_telemetry,
+)
 
 NO_RETRY = {"enabled": False}
 
@@ -64,6 +71,7 @@ def test_the_exported_counter_equals_the_points_and_success_carries_204(
     assert inflight.value == 0
     (duration,) = points[DURATION]
     assert duration.count == 2  # one per export
+    assert tuple(duration.explicit_bounds) == DURATION_BUCKETS  # seconds, not milliseconds
     attributes = dict(duration.attributes)
     assert attributes.pop("http.response.status_code") == 204
     name = attributes.pop("otel.component.name")

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
-__all__ = ["given_keywords", "settings_or_keywords"]
+__all__ = ["both_given", "given_keywords", "settings_or_keywords"]
 
 T = TypeVar("T")
 
@@ -21,18 +21,24 @@ def given_keywords(keywords: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in keywords.items() if value is not None}
 
 
+def both_given(who: str, keywords: Mapping[str, Any]) -> TypeError:
+    """The error for a call given both its settings and config keywords: it cannot mean
+    anything, so it is a TypeError like any other bad call, naming the keywords."""
+    names = ", ".join(sorted(keywords))
+    return TypeError(f"{who}() takes settings or config keywords, not both (got {names})")
+
+
 def settings_or_keywords(
     settings: T | None,
     keywords: Mapping[str, Any],
     parse: Callable[[Mapping[str, Any]], T],
     who: str,
 ) -> T:
-    """`settings` as given, or parsed from `keywords`; both at once is a TypeError (a call
-    that cannot mean anything), an unknown or bad keyword a ConfigError naming it."""
+    """`settings` as given, or parsed from `keywords` (an unknown or bad keyword is a
+    ConfigError naming it); both at once is `both_given`."""
     given = given_keywords(keywords)
     if settings is None:
         return parse(given)
     if given:
-        names = ", ".join(sorted(given))
-        raise TypeError(f"{who}() takes settings or config keywords, not both (got {names})")
+        raise both_given(who, given)
     return settings
