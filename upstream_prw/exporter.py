@@ -171,8 +171,10 @@ class PrometheusRemoteWriteExporter(MetricExporter):
             if telemetry is not None:
                 telemetry.refused(points, "timeout")
             return MetricExportResult.FAILURE
-        operation = None if telemetry is None else telemetry.start(count_points(metrics_data))
+        operation = None
         try:
+            if telemetry is not None:
+                operation = telemetry.start(count_points(metrics_data))
             if self._identity.wanted:
                 self._identity.check(metrics_data)
             refused: list[EncodedRequest] = []

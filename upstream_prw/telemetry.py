@@ -20,6 +20,7 @@ exporter may record into the very MeterProvider it exports without feeding itsel
 from __future__ import annotations
 
 import itertools
+import logging
 import os
 import threading
 import time
@@ -30,6 +31,7 @@ from urllib.parse import urlsplit
 from opentelemetry import metrics
 
 from upstream_prw.encode.batches import EncodedRequest
+from upstream_prw.errors import ConfigError
 from upstream_prw.send.sender import SendOutcome
 from upstream_prw.version import __version__
 
@@ -59,6 +61,7 @@ DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
 may last up to `retry_on_failure.max_elapsed_time` (300 s by default)."""
 
 Send = Callable[..., SendOutcome]
+logger = logging.getLogger("upstream_prw.exporter")
 _instances = itertools.count()  # otel.component.name is COMPONENT_TYPE/<n>, n from 0
 
 
@@ -74,6 +77,11 @@ def new_telemetry(
         if env.get(ENV_ENABLED, "").strip().lower() != "true":
             return None
         meter_provider = metrics.get_meter_provider()
+    if not isinstance(meter_provider, metrics.MeterProvider):
+        raise ConfigError(
+            "meter_provider",
+            f"expected an OpenTelemetry MeterProvider, got {type(meter_provider).__name__}",
+        )
     return ExportTelemetry(endpoint, meter_provider)
 
 
@@ -131,12 +139,13 @@ class ExportTelemetry:
             **_server(endpoint),
         }
         self._clock = clock
+        self._failed = False  # an instrument raised: said once, then quiet
         self._lock = threading.Lock()
         self._out: dict[int, tuple[EncodedRequest, Operation]] = {}  # by id(request)
 
     def start(self, points: int) -> Operation:
         """An export begins: its points are in flight."""
-        self._inflight.add(points, self.attributes)
+        self._safely(self._inflight.add, points, self.attributes)
         return Operation(points, self._clock())
 
     def handed_off(self, operation: Operation, request: EncodedRequest) -> None:
@@ -203,19 +212,29 @@ class ExportTelemetry:
         self._lock = threading.Lock()
         self._out = {}
 
+    def _safely(self, record: Callable[..., None], value: float, attributes: Any) -> None:
+        """Record; a provider that raises must cost the export nothing (said once)."""
+        try:
+            record(value, attributes)
+        except Exception:
+            if not self._failed:
+                self._failed = True
+                logger.warning("recording the exporter's own metrics failed", exc_info=True)
+
     def _record(self, operation: Operation) -> None:
         attributes = self.attributes
         failed = {**attributes, "error.type": operation.error_type}
         untranslated = operation.points - operation.translated
-        self._inflight.add(-operation.points, attributes)
+        self._safely(self._inflight.add, -operation.points, attributes)
         if untranslated:
-            self._exported.add(untranslated, {**attributes, "error.type": "untranslatable"})
+            untranslatable = {**attributes, "error.type": "untranslatable"}
+            self._safely(self._exported.add, untranslated, untranslatable)
         if operation.translated:
             ok = operation.error_type is None
-            self._exported.add(operation.translated, attributes if ok else failed)
+            self._safely(self._exported.add, operation.translated, attributes if ok else failed)
         measured = attributes if operation.error_type is None else failed
         if untranslated and operation.error_type is None:
             measured = {**attributes, "error.type": "untranslatable"}
         if operation.status is not None:
             measured = {**measured, "http.response.status_code": operation.status}
-        self._duration.record(max(0.0, self._clock() - operation.start), measured)
+        self._safely(self._duration.record, max(0.0, self._clock() - operation.start), measured)

@@ -8,13 +8,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from opentelemetry import metrics
 from opentelemetry.sdk.metrics import MeterProvider
-from opentelemetry.sdk.metrics.export import InMemoryMetricReader
+from opentelemetry.sdk.metrics.export import InMemoryMetricReader, MetricExportResult
 
 from tests.upstream_prw.builders import counter, data, hist_point, histogram, number
 from tests.upstream_prw.hostile import refused_url
 from tests.upstream_prw.receiver import Receiver, Step
-from upstream_prw import PrometheusRemoteWriteExporter
+from upstream_prw import ConfigError, PrometheusRemoteWriteExporter
 from upstream_prw.telemetry import (
     COMPONENT_TYPE,
     DURATION,
@@ -199,3 +200,37 @@ def test_names_and_units_are_the_semantic_conventions() -> None:
     assert otel_metrics.OTEL_SDK_EXPORTER_METRIC_DATA_POINT_EXPORTED == EXPORTED
     assert otel_metrics.OTEL_SDK_EXPORTER_METRIC_DATA_POINT_INFLIGHT == INFLIGHT
     assert otel_metrics.OTEL_SDK_EXPORTER_OPERATION_DURATION == DURATION
+
+
+def test_a_meter_provider_that_is_not_one_is_a_config_error() -> None:
+    with pytest.raises(ConfigError) as raised:
+        PrometheusRemoteWriteExporter(endpoint="http://127.0.0.1:9/w", meter_provider={})  # type: ignore[arg-type]
+    assert str(raised.value) == "meter_provider: expected an OpenTelemetry MeterProvider, got dict"
+
+
+class _Broken(metrics.NoOpMeterProvider):
+    """A provider whose instruments raise: recording must cost the export nothing."""
+
+    def get_meter(self, *args: Any, **kwargs: Any) -> metrics.Meter:
+        meter = super().get_meter(*args, **kwargs)
+
+        def fail(*args: Any, **kwargs: Any) -> None:
+            raise RuntimeError("broken instrument")
+
+        for create in ("create_counter", "create_up_down_counter", "create_histogram"):
+            instrument = getattr(meter, create)("x")
+            instrument.add = instrument.record = fail
+            setattr(meter, create, lambda *a, _i=instrument, **k: _i)
+        return meter
+
+
+def test_an_instrument_that_raises_costs_the_export_nothing(
+    receiver: Receiver, caplog: pytest.LogCaptureFixture
+) -> None:
+    exporter = PrometheusRemoteWriteExporter(endpoint=receiver.url, meter_provider=_Broken())
+    assert exporter.export(_three_points()) == MetricExportResult.SUCCESS
+    assert exporter.export(_three_points()) == MetricExportResult.SUCCESS
+    assert exporter.force_flush()
+    exporter.shutdown()
+    assert receiver.received
+    assert caplog.text.count("recording the exporter's own metrics failed") == 1
