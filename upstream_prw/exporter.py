@@ -184,7 +184,7 @@ class PrometheusRemoteWriteExporter(MetricExporter):
             except Exception as exc:
                 logger.exception("remote write export failed while encoding; nothing was sent")
                 if telemetry is not None and operation is not None:
-                    telemetry.sealed(operation, error_type=type(exc).__name__)
+                    telemetry.seal(operation, error_type=type(exc).__name__)
                 return MetricExportResult.FAILURE
         finally:
             self._export_lock.release()
@@ -192,7 +192,7 @@ class PrometheusRemoteWriteExporter(MetricExporter):
         if telemetry is not None and operation is not None:
             for request in refused:  # not queued; sent and given up on (no queue): no-op
                 telemetry.finished(request, None, "queue_full")
-            telemetry.sealed(operation, untranslated=report.dropped_points)
+            telemetry.seal(operation, untranslated=report.dropped_points)
         return MetricExportResult.FAILURE if refused else MetricExportResult.SUCCESS
 
     def push_metrics(self, metrics_data: MetricsData) -> MetricExportResult:

@@ -11,10 +11,11 @@ included; then they are counted once, and its duration recorded once. Which poin
 which request is not tracked, so an export any of whose requests failed counts all of its
 translated points as failed, with the first failure's `error.type`.
 
-Off unless OTEL_PYTHON_SDK_INTERNAL_METRICS_ENABLED is "true" or a MeterProvider is given:
-then the exporter holds no `ExportTelemetry` and each export checks one `is None`.
-Recording is `add`/`record` on SDK instruments, which never collect or export, so an
-exporter may record into the very MeterProvider it exports without feeding itself.
+On when OTEL_PYTHON_SDK_INTERNAL_METRICS_ENABLED is "true" or a MeterProvider is given.
+Off, the exporter holds no `ExportTelemetry` and each export checks one `is None`.
+Recording is `add`/`record` on synchronous instruments (no callback runs during a
+collection) and never collects or exports, so an exporter may record into the very
+MeterProvider it exports without feeding itself.
 """
 
 from __future__ import annotations
@@ -175,7 +176,7 @@ class ExportTelemetry:
         if done:
             self._record(operation)
 
-    def sealed(self, operation: Operation, *, untranslated: int = 0, error_type: str = "") -> None:
+    def seal(self, operation: Operation, *, untranslated: int = 0, error_type: str = "") -> None:
         """The export has handed off all its requests; `untranslated` points were dropped."""
         with self._lock:
             operation.translated = max(0, operation.points - untranslated)
@@ -188,7 +189,7 @@ class ExportTelemetry:
 
     def refused(self, points: int, error_type: str) -> None:
         """An export refused outright (after shutdown, or timed out behind another)."""
-        self.sealed(self.start(points), untranslated=0, error_type=error_type)
+        self.seal(self.start(points), untranslated=0, error_type=error_type)
 
     def wrap(self, send: Send) -> Send:
         """`send`, followed by finishing the request's part of its export."""
