@@ -39,17 +39,40 @@ def test_keywords_build_the_same_settings_as_a_mapping(receiver: Receiver) -> No
     assert labels["cluster"] == "eu-1"
 
 
-def test_every_settings_field_is_accepted_as_a_keyword() -> None:
-    names = {f.name for f in dataclasses.fields(RemoteWriteSettings)}
-    defaults = RemoteWriteSettings(endpoint="http://127.0.0.1:9/w")
-    for name in sorted(names - {"endpoint"}):
-        # None means "not given", so only keys whose default is a value are tried as-is
-        value = getattr(defaults, name)
-        if value is None or dataclasses.is_dataclass(value):
-            continue
-        if isinstance(value, float):
-            value = f"{value}s"
-        exporter = PrometheusRemoteWriteExporter(endpoint="http://127.0.0.1:9/w", **{name: value})
+SAMPLES: dict[str, object] = {
+    "namespace": "shop",
+    "headers": {"X-Scope-OrgID": "a"},
+    "timeout": "3s",
+    "tls": {"insecure_skip_verify": False},
+    "proxy_url": "http://proxy.example:3128",
+    "basic_auth": {"username": "u", "password": "p"},
+    "bearer_token": None,  # exclusive with basic_auth; tried below
+    "bearer_token_file": None,
+    "external_labels": {"cluster": "c"},
+    "resource_to_telemetry_conversion": {"enabled": True},
+    "target_info": {"enabled": False},
+    "add_scope_labels": False,
+    "add_metric_suffixes": False,
+    "send_metadata": True,
+    "max_batch_size_bytes": 1000,
+    "retry_on_failure": {"max_elapsed_time": "10s"},
+    "remote_write_queue": {"num_consumers": 1},
+    "send_stale_markers_on_shutdown": False,
+}
+
+
+def test_every_settings_key_is_a_keyword() -> None:
+    fields = {f.name for f in dataclasses.fields(RemoteWriteSettings)}
+    assert set(SAMPLES) == fields - {"endpoint"}  # a new key needs a sample here
+    endpoint = "http://127.0.0.1:9/w"
+    exporter = PrometheusRemoteWriteExporter(endpoint=endpoint, **SAMPLES)
+    assert exporter.settings == RemoteWriteSettings.from_mapping(
+        {"endpoint": endpoint, **{k: v for k, v in SAMPLES.items() if v is not None}}
+    )
+    exporter.shutdown()
+    for key, value in (("bearer_token", "t"), ("bearer_token_file", "/run/token")):
+        exporter = PrometheusRemoteWriteExporter(endpoint=endpoint, **{key: value})
+        assert getattr(exporter.settings, key) == value
         exporter.shutdown()
 
 
