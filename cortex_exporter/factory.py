@@ -16,12 +16,14 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import requests
+from opentelemetry.metrics import MeterProvider
 
 import upstream_prw
 from auth import CredentialSource, SigV4Auth, credential_source, infer_scope, resolve_region
 from auth.credentials import FrozenCredentials, renew_lock_after_fork, resolve_credentials
 from cortex_exporter.config import AuthSettings, Config
 from cortex_exporter.loading import load_config
+from upstream_prw.config.keywords import both_given, given_keywords
 from upstream_prw.send import settle_environment
 
 __all__ = [
@@ -158,16 +160,30 @@ def _warn_tenant_header(config: Config) -> None:
 
 
 def new_exporter(
-    config: ConfigLike, *, credentials: CredentialSource | None = None
+    config: ConfigLike | None = None,
+    *,
+    credentials: CredentialSource | None = None,
+    meter_provider: MeterProvider | None = None,
+    **keywords: Any,
 ) -> upstream_prw.PrometheusRemoteWriteExporter:
-    """The upstream exporter for `config` (a `Config`, a mapping or a YAML path).
+    """The upstream exporter for `config` (a `Config`, a mapping or a YAML path), or for
+    the config given as keywords: `new_exporter(endpoint=..., aws_auth={"enabled": True})`.
 
-    `credentials` (anything with `get_frozen_credentials()`, e.g. botocore `Credentials`)
-    replaces the credential chain; the demo and tests use it, applications normally do not.
+    Keywords are read by `Config.from_mapping`, so errors name the key; None means not
+    given. `credentials` (anything with `get_frozen_credentials()`, e.g. botocore
+    `Credentials`) replaces the credential chain; the demo and tests use it, applications
+    normally do not. `meter_provider` turns on the exporter's own metrics.
     """
+    given = given_keywords(keywords)
+    if config is None:
+        config = Config.from_mapping(given)
+    elif given:
+        raise both_given("new_exporter", given)
     config = to_config(config)
     session = build_session(config, credentials=credentials)
-    exporter = upstream_prw.new_exporter(config.remote_write, session=session)
+    exporter = upstream_prw.new_exporter(
+        config.remote_write, session=session, meter_provider=meter_provider
+    )
     close_with(exporter, session)
     return exporter
 

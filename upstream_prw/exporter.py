@@ -8,7 +8,6 @@ and summarised in one log line per export.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 import weakref
@@ -16,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 import requests
+from opentelemetry.metrics import MeterProvider
 from opentelemetry.sdk.metrics import (
     Counter,
     Histogram,
@@ -33,19 +33,18 @@ from opentelemetry.sdk.metrics.export import (
 
 from upstream_prw.accounting import ExportLog, count_points
 from upstream_prw.config import RemoteWriteSettings
+from upstream_prw.config.keywords import settings_or_keywords
 from upstream_prw.encode.batches import EncodedRequest
 from upstream_prw.encode.encoder import MetricsEncoder
+from upstream_prw.fork import IdentityCheck, after_fork_in_child
 from upstream_prw.send.queue import ShardedQueue
 from upstream_prw.send.sender import Sender
 from upstream_prw.send.stats import Stats, StatsSnapshot
+from upstream_prw.telemetry import ExportTelemetry, Operation, new_telemetry
 
 __all__ = ["PrometheusRemoteWriteExporter", "new_exporter"]
 
 logger = logging.getLogger(__name__)
-
-_INSTANCES_NOTED = 16
-"""How many service.instance.id values an exporter notes for the fork check: one process
-exports one or a few; past this many the check would tell nothing and only cost."""
 
 try:  # the SDK's synchronous gauge arrived in 1.23
     from opentelemetry.sdk.metrics import _Gauge as _SyncGauge
@@ -68,18 +67,34 @@ _CUMULATIVE = {
 
 
 class PrometheusRemoteWriteExporter(MetricExporter):
-    """Prometheus remote write for the OpenTelemetry SDK; cumulative for every instrument."""
+    """Prometheus remote write for the OpenTelemetry SDK; cumulative for every instrument.
+
+    Configured by `settings`, or by keywords: every key `RemoteWriteSettings.from_mapping`
+    reads, nested blocks as mappings (`remote_write_queue={"num_consumers": 2}`); a keyword
+    given as None is not given. `meter_provider` turns on the exporter's own metrics
+    (`upstream_prw.telemetry`), as OTEL_PYTHON_SDK_INTERNAL_METRICS_ENABLED=true does.
+    """
 
     def __init__(
         self,
-        settings: RemoteWriteSettings,
+        settings: RemoteWriteSettings | None = None,
         session: requests.Session | None = None,
+        *,
+        meter_provider: MeterProvider | None = None,
+        **config: Any,
     ) -> None:
         super().__init__(preferred_temporality=_CUMULATIVE)
+        settings = settings_or_keywords(
+            settings, config, RemoteWriteSettings.from_mapping, type(self).__name__
+        )
         self.settings = settings
         self._stats = Stats()
         self._encoder = self._new_encoder()
         self._sender = Sender(settings, session, stats=self._stats)
+        self._telemetry = new_telemetry(settings.endpoint, meter_provider)
+        self._send = self._sender.send
+        if self._telemetry is not None:
+            self._send = self._telemetry.wrap(self._sender.send)
         self._stop = threading.Event()
         self._queue: ShardedQueue | None = None
         queue_settings = settings.remote_write_queue
@@ -87,7 +102,7 @@ class PrometheusRemoteWriteExporter(MetricExporter):
             self._queue = ShardedQueue(
                 queue_settings.num_consumers,
                 queue_settings.queue_size,
-                self._sender.send,
+                self._send,
                 max_bytes=queue_settings.max_bytes,
                 stats=self._stats,
             )
@@ -97,9 +112,8 @@ class PrometheusRemoteWriteExporter(MetricExporter):
         self._log = ExportLog(self._stats, queued=self._queue is not None)
         self._export_lock = threading.Lock()
         self._shut_down = False
-        self._instances: set[object] = set()  # service.instance.id values exported
-        self._forked_from: set[object] | None = None  # the parent's, in a forked child
-        _after_fork_in_child(self)
+        self._identity = IdentityCheck()
+        after_fork_in_child(self.after_fork_in_child)
 
     def __repr__(self) -> str:
         return f"PrometheusRemoteWriteExporter({self.settings.endpoint!r})"
@@ -131,26 +145,9 @@ class PrometheusRemoteWriteExporter(MetricExporter):
         self._encoder = self._new_encoder()
         if self._queue is not None and not self._shut_down:
             self._queue.after_fork_in_child()
-        self._forked_from = set(self._instances)
-
-    def _check_identity(self, metrics_data: MetricsData) -> None:
-        """Note the instances exported; in a forked child, warn once if they are shared."""
-        instances = {
-            rm.resource.attributes.get("service.instance.id")
-            for rm in metrics_data.resource_metrics
-        }
-        self._instances |= instances
-        parent, self._forked_from = self._forked_from, None
-        # Nothing exported before the fork: the resource was most likely built before it too
-        # (the SDK draws a random service.instance.id once), and so is every sibling's.
-        if parent is not None and (not parent or any(i is None or i in parent for i in instances)):
-            logger.warning(
-                "this process was forked after the exporter was built, so its metrics most "
-                "likely carry the same service.instance.id as its parent's and its siblings', "
-                "and workers overwrite each other's series; build the MeterProvider in each "
-                "worker (gunicorn's post_fork, uWSGI's @postfork, Celery's "
-                "worker_process_init), or give each worker its own service.instance.id"
-            )
+        if self._telemetry is not None:
+            self._telemetry.after_fork_in_child()
+        self._identity.forked()
 
     @property
     def stats(self) -> StatsSnapshot:
@@ -165,29 +162,42 @@ class PrometheusRemoteWriteExporter(MetricExporter):
     def export(
         self, metrics_data: MetricsData, timeout_millis: float = 10_000, **kwargs: Any
     ) -> MetricExportResult:
+        telemetry = self._telemetry
         if self._shut_down:
-            logger.warning("export after shutdown: %d points dropped", count_points(metrics_data))
+            points = count_points(metrics_data)
+            logger.warning("export after shutdown: %d points dropped", points)
+            if telemetry is not None:
+                telemetry.refused(points, "already_shutdown")
             return MetricExportResult.FAILURE
         deadline = time.monotonic() + timeout_millis / 1000
         if not self._export_lock.acquire(timeout=max(0.0, deadline - time.monotonic())):
-            logger.warning(
-                "export timed out behind another: %d points dropped", count_points(metrics_data)
-            )
+            points = count_points(metrics_data)
+            logger.warning("export timed out behind another: %d points dropped", points)
+            if telemetry is not None:
+                telemetry.refused(points, "timeout")
             return MetricExportResult.FAILURE
+        operation = None
         try:
-            if self._forked_from is not None or len(self._instances) < _INSTANCES_NOTED:
-                self._check_identity(metrics_data)
+            if telemetry is not None:
+                operation = telemetry.start(count_points(metrics_data))
+            if self._identity.wanted:
+                self._identity.check(metrics_data)
             refused: list[EncodedRequest] = []
+            handoff = self._handoff(refused, deadline, operation)
             try:
-                report = self._encoder.encode(
-                    metrics_data, self._handoff(refused, deadline), now_ms=int(time.time() * 1000)
-                )
-            except Exception:
+                report = self._encoder.encode(metrics_data, handoff, now_ms=int(time.time() * 1000))
+            except Exception as exc:
                 logger.exception("remote write export failed while encoding; nothing was sent")
+                if telemetry is not None and operation is not None:
+                    telemetry.seal(operation, error_type=type(exc).__name__)
                 return MetricExportResult.FAILURE
         finally:
             self._export_lock.release()
         self._log.account(report, refused)
+        if telemetry is not None and operation is not None:
+            for request in refused:  # not queued; sent and given up on (no queue): no-op
+                telemetry.finished(request, None, "queue_full")
+            telemetry.seal(operation, untranslated=report.dropped_points)
         return MetricExportResult.FAILURE if refused else MetricExportResult.SUCCESS
 
     def push_metrics(self, metrics_data: MetricsData) -> MetricExportResult:
@@ -227,31 +237,54 @@ class PrometheusRemoteWriteExporter(MetricExporter):
         remaining = max(0.0, deadline - time.monotonic())
         if self._queue is not None and not self._queue.shutdown(remaining):
             logger.warning("remote write shutdown: not everything was delivered in time")
+        if self._telemetry is not None:
+            self._telemetry.abandon_all()
         self._sender.close()
 
     def _handoff(
-        self, refused: list[EncodedRequest], deadline: float
+        self, refused: list[EncodedRequest], deadline: float, operation: Operation | None = None
     ) -> Callable[[EncodedRequest], None]:
         """Where encoded requests go: the queue, or (queue disabled) straight to the sender,
-        which must be done by `deadline`."""
+        which must be done by `deadline`; with telemetry on, each is tracked first."""
         queue = self._queue
         if queue is None:
 
             def send_now(request: EncodedRequest) -> None:
-                if not self._sender.send(request, self._stop, deadline).delivered:
+                if not self._send(request, self._stop, deadline).delivered:
                     refused.append(request)
 
-            return send_now
+            handoff = send_now
+        else:
 
-        def enqueue(request: EncodedRequest) -> None:
-            if not queue.put(request):
-                refused.append(request)
+            def enqueue(request: EncodedRequest) -> None:
+                if not queue.put(request):
+                    refused.append(request)
 
-        return enqueue
+            handoff = enqueue
+        if operation is None or self._telemetry is None:
+            return handoff
+        return _tracked(handoff, self._telemetry, operation)
+
+
+def _tracked(
+    handoff: Callable[[EncodedRequest], None],
+    telemetry: ExportTelemetry,
+    operation: Operation,
+) -> Callable[[EncodedRequest], None]:
+    """`handoff`, telling the telemetry first which export each request belongs to."""
+
+    def tracked(request: EncodedRequest) -> None:
+        telemetry.handed_off(operation, request)
+        handoff(request)
+
+    return tracked
 
 
 def new_exporter(
-    settings: RemoteWriteSettings | Mapping[str, Any], session: requests.Session | None = None
+    settings: RemoteWriteSettings | Mapping[str, Any],
+    session: requests.Session | None = None,
+    *,
+    meter_provider: MeterProvider | None = None,
 ) -> PrometheusRemoteWriteExporter:
     """Build the exporter from settings (or a plain mapping of them) and an optional session.
 
@@ -259,19 +292,4 @@ def new_exporter(
     """
     if not isinstance(settings, RemoteWriteSettings):
         settings = RemoteWriteSettings.from_mapping(settings)
-    return PrometheusRemoteWriteExporter(settings, session)
-
-
-def _after_fork_in_child(exporter: PrometheusRemoteWriteExporter) -> None:
-    """Have `exporter.after_fork_in_child` run in every child forked from now on, for as long
-    as the exporter lives (the registration holds it only weakly)."""
-    if not hasattr(os, "register_at_fork"):  # pragma: no cover - not on Windows
-        return
-    ref = weakref.WeakMethod(exporter.after_fork_in_child)
-
-    def in_child() -> None:
-        method = ref()
-        if method is not None:
-            method()
-
-    os.register_at_fork(after_in_child=in_child)
+    return PrometheusRemoteWriteExporter(settings, session, meter_provider=meter_provider)

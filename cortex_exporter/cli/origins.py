@@ -10,13 +10,22 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from cortex_exporter.environment import ENV_AWS_AUTH, ENV_AWS_REGION, ENV_CONFIG, ENV_ENDPOINT
+from cortex_exporter.environment import (
+    ENV_AWS_AUTH,
+    ENV_AWS_REGION,
+    ENV_CONFIG,
+    ENV_ENDPOINT,
+    ENV_HEADERS,
+    ENV_TIMEOUT,
+)
 
 __all__ = ["Origins"]
 
 _FLAGS = {"endpoint": "--endpoint", "aws_auth.enabled": "--aws-auth", "aws_auth.region": "--region"}
 _VARIABLES = {
     "endpoint": ENV_ENDPOINT,
+    "headers": ENV_HEADERS,
+    "timeout": ENV_TIMEOUT,
     "aws_auth.enabled": ENV_AWS_AUTH,
     "aws_auth.region": ENV_AWS_REGION,
 }

@@ -56,12 +56,15 @@ backend's bad luck (3 in 10 answers failing make 12 in a row once in two million
 
 @dataclass(frozen=True, slots=True)
 class SendOutcome:
-    """What became of one request: `status` is the last HTTP status, if any response came."""
+    """What became of one request: `status` is the last HTTP status, if any response came;
+    `error_type` names a failure as the semantic conventions' `error.type` does (the status
+    code, the exception's class, or "timeout" when no attempt could be made in time)."""
 
     delivered: bool
     attempts: int
     status: int | None = None
     error: str | None = None
+    error_type: str | None = None
 
 
 class _Attempt(NamedTuple):
@@ -195,6 +198,7 @@ class Sender:
         attempts = 0
         status: int | None = None
         error = "no time left to send it"
+        error_type = "timeout"
         refused_since: float | None = None  # when the first 5xx answered it
         while True:
             now = self._clock()
@@ -202,7 +206,7 @@ class Sender:
             if deadline is not None:
                 limit = min(limit, deadline)
             if limit <= now:
-                return self._give_up(request, attempts, status, error)
+                return self._give_up(request, attempts, status, error, error_type)
             attempts += 1
             result = self._attempt(request, limit)
             status = result.status
@@ -213,23 +217,24 @@ class Sender:
                 self._last_success = self._clock()
                 return SendOutcome(True, attempts, result.status)
             kind, error = self._describe(result)
+            error_type = str(status) if result.exc is None else type(result.exc).__name__
             self.failures.attempt_failed(kind, error, hint_for(result.status, error))
             if decision == "permanent" or stop.is_set():
-                return self._give_up(request, attempts, status, error)
+                return self._give_up(request, attempts, status, error, error_type)
             if status is not None and status >= 500:
                 refused_since = start if refused_since is None else refused_since
                 enough = SPLIT_AFTER if request.series > 1 else GIVE_UP_SERIES_AFTER
                 if attempts >= enough and self._last_success > refused_since:
-                    return self._split(request, stop, deadline, attempts, error)
+                    return self._split(request, stop, deadline, attempts, error, error_type)
             elapsed = self._clock() - start
             delay = self._policy.next_delay(attempts, elapsed, self._rng, result.retry_after)
             if delay is None or (deadline is not None and self._clock() + delay >= deadline):
-                return self._give_up(request, attempts, status, error)
+                return self._give_up(request, attempts, status, error, error_type)
             logger.debug(
                 "remote write attempt %d failed (%s); retry in %.3fs", attempts, error, delay
             )
             if stop.wait(delay):
-                return self._give_up(request, attempts, status, error)
+                return self._give_up(request, attempts, status, error, error_type)
             self.stats.record_retry()
 
     def _split(
@@ -239,6 +244,7 @@ class Sender:
         deadline: float | None,
         attempts: int,
         error: str,
+        error_type: str,
     ) -> SendOutcome:
         """Send the request's halves one after the other (so its series stay in order); a
         single series still refused is given up, named, like a rejected request."""
@@ -250,7 +256,7 @@ class Sender:
                 f"{name}: {error}",
                 "the backend takes other requests but not this series; it is given up",
             )
-            return self._give_up(request, attempts, None, f"{name}: {error}")
+            return self._give_up(request, attempts, None, f"{name}: {error}", error_type)
         logger.debug("remote write: splitting a request refused %d times", attempts)
         first, second = (self.send(half, stop, deadline) for half in halves)
         delivered = first.delivered and second.delivered
@@ -260,15 +266,21 @@ class Sender:
             attempts + first.attempts + second.attempts,
             second.status,
             None if delivered else failed.error,
+            None if delivered else failed.error_type,
         )
 
     def _give_up(
-        self, request: EncodedRequest, attempts: int, status: int | None, error: str
+        self,
+        request: EncodedRequest,
+        attempts: int,
+        status: int | None,
+        error: str,
+        error_type: str,
     ) -> SendOutcome:
         self.stats.record_failed(request.samples)
         self.failures.gave_up()
         logger.debug("remote write gave up after %d attempt(s): %s", attempts, error)
-        return SendOutcome(False, attempts, status, error)
+        return SendOutcome(False, attempts, status, error, error_type)
 
     def after_fork_in_child(self) -> None:
         """Pooled connections are the parent's sockets, and their locks may have been held
