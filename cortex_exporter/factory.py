@@ -7,6 +7,7 @@ or missing credential provider never blocks the application at start-up.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import logging
 import os
@@ -27,8 +28,10 @@ from upstream_prw.config.keywords import both_given, given_keywords
 from upstream_prw.send import settle_environment
 
 __all__ = [
+    "AMP_LIMITS",
     "ConfigLike",
     "DeferredCredentials",
+    "amp_limits",
     "build_session",
     "close_with",
     "new_exporter",
@@ -159,6 +162,21 @@ def _warn_tenant_header(config: Config) -> None:
             )
 
 
+AMP_LIMITS = upstream_prw.LimitsSettings(max_labels_per_series=70, max_help_bytes=1024)
+"""AMP's documented limits: labels per series, and bytes of metadata HELP text."""
+
+
+def amp_limits(config: Config) -> upstream_prw.RemoteWriteSettings:
+    """The upstream settings, with AMP's limits when SigV4 goes to an AMP workspace and
+    `limits` was left as it is: a series AMP would refuse is reported instead of failing
+    the request it is in, and long HELP text is cut rather than refused."""
+    settings = config.remote_write
+    amp = config.aws_auth.enabled and infer_scope(config.endpoint) is not None
+    if amp and settings.limits == upstream_prw.LimitsSettings():
+        return dataclasses.replace(settings, limits=AMP_LIMITS)
+    return settings
+
+
 def new_exporter(
     config: ConfigLike | None = None,
     *,
@@ -182,7 +200,7 @@ def new_exporter(
     config = to_config(config)
     session = build_session(config, credentials=credentials)
     exporter = upstream_prw.new_exporter(
-        config.remote_write, session=session, meter_provider=meter_provider
+        amp_limits(config), session=session, meter_provider=meter_provider
     )
     close_with(exporter, session)
     return exporter

@@ -10,6 +10,7 @@ The data path is the package layout: `config` → `translate` → `encode` → `
 from upstream_prw.config import (
     BasicAuthSettings,
     CacheSettings,
+    LimitsSettings,
     QueueSettings,
     RemoteWriteSettings,
     ResourceConstantLabels,
@@ -33,6 +34,7 @@ __all__ = [
     "BasicAuthSettings",
     "CacheSettings",
     "ConfigError",
+    "LimitsSettings",
     "PrometheusRemoteWriteExporter",
     "QueueSettings",
     "RemoteWriteSettings",

@@ -10,6 +10,7 @@ from cortex_exporter.config import Config
 from cortex_exporter.factory import new_exporter, resolve_source
 from tests.auth.test_sts import ROLE, caller_arn
 from tests.cortex_exporter.support import AMP_ENDPOINT
+from tests.upstream_prw.builders import data, gauge, number
 from upstream_prw.errors import ConfigError
 
 
@@ -94,3 +95,55 @@ def test_the_role_is_assumed_through_the_configured_endpoint(
     config = Config.from_mapping(_role(sts_endpoint=_moto, session_name="vpc-only"))
     frozen = resolve_source(config.aws_auth, "eu-west-2").get_frozen_credentials()
     assert caller_arn(frozen, _moto).endswith("assumed-role/amp-writer/vpc-only")
+
+
+@pytest.mark.parametrize(
+    ("config", "limits"),
+    [
+        ({"endpoint": AMP_ENDPOINT, "aws_auth": {"enabled": True}}, (70, 1024)),
+        (  # set by the user: theirs
+            {
+                "endpoint": AMP_ENDPOINT,
+                "aws_auth": {"enabled": True},
+                "limits": {"max_labels_per_series": 40},
+            },
+            (40, 0),
+        ),
+        ({"endpoint": "http://mimir:8080/api/v1/push"}, (0, 0)),  # not AMP: none
+    ],
+)
+def test_amp_gets_its_label_and_help_limits(
+    config: dict[str, object], limits: tuple[int, int]
+) -> None:
+    exporter = new_exporter(config)
+    try:
+        got = exporter.settings.limits
+        assert (got.max_labels_per_series, got.max_help_bytes) == limits
+    finally:
+        exporter.shutdown(timeout_millis=100)
+
+
+def test_a_series_over_amps_70_labels_is_reported_by_its_metric(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    config = {
+        "endpoint": AMP_ENDPOINT,
+        "aws_auth": {"enabled": True},
+        "remote_write_queue": {"enabled": False},
+        "retry_on_failure": {"enabled": False},
+        "timeout": "200ms",
+        "send_stale_markers_on_shutdown": False,
+    }
+    exporter = new_exporter(config)
+    try:
+        report = exporter._encoder.encode(
+            data(gauge("wide", number(1, {f"k{i}": "v" for i in range(70)}))), lambda _: None
+        )
+    finally:
+        exporter.shutdown(timeout_millis=100)
+    (dropped,) = report.dropped
+    assert (dropped.metric, dropped.reason) == (
+        "wide",
+        # 70 attributes, __name__, job, instance, otel_scope_name and otel_scope_version
+        "a series of it has 75 labels, more than the 70 allowed",
+    )

@@ -10,6 +10,7 @@ import upstream_prw
 PUBLIC = {
     "BasicAuthSettings",
     "CacheSettings",
+    "LimitsSettings",
     "ConfigError",
     "PrometheusRemoteWriteExporter",
     "QueueSettings",

@@ -8,6 +8,7 @@ from __future__ import annotations
 from upstream_prw.config.blocks import (
     BasicAuthSettings,
     CacheSettings,
+    LimitsSettings,
     QueueSettings,
     ResourceToTelemetrySettings,
     RetrySettings,
@@ -21,6 +22,7 @@ __all__ = [
     "RESERVED_HEADERS",
     "BasicAuthSettings",
     "CacheSettings",
+    "LimitsSettings",
     "QueueSettings",
     "RemoteWriteSettings",
     "ResourceConstantLabels",

@@ -28,6 +28,7 @@ from upstream_prw.errors import ConfigError
 __all__ = [
     "BasicAuthSettings",
     "CacheSettings",
+    "LimitsSettings",
     "QueueSettings",
     "ResourceToTelemetrySettings",
     "RetrySettings",
@@ -224,4 +225,23 @@ class CacheSettings:
             "max_bucket_layouts": as_int,
             "max_entry_templates": as_int,
         }
+        return construct(cls, read_fields(data, path, readers), path)
+
+
+@dataclass(frozen=True, kw_only=True)
+class LimitsSettings:
+    """`limits`: what the backend accepts, so that a series it would refuse is reported
+    (and not sent, taking its request down with it) and HELP text is cut to fit. 0 is no
+    limit. The AMP wrapper sets AMP's documented 70 labels and 1,024 bytes."""
+
+    max_labels_per_series: int = 0
+    max_help_bytes: int = 0
+
+    def __post_init__(self) -> None:
+        as_int(self.max_labels_per_series, "max_labels_per_series", minimum=0)
+        as_int(self.max_help_bytes, "max_help_bytes", minimum=0)
+
+    @classmethod
+    def from_mapping(cls, data: object, path: str = "") -> LimitsSettings:
+        readers: dict[str, Reader] = {"max_labels_per_series": as_int, "max_help_bytes": as_int}
         return construct(cls, read_fields(data, path, readers), path)

@@ -15,6 +15,7 @@ from types import MappingProxyType
 from upstream_prw.config.blocks import (
     BasicAuthSettings,
     CacheSettings,
+    LimitsSettings,
     QueueSettings,
     ResourceToTelemetrySettings,
     RetrySettings,
@@ -130,6 +131,7 @@ class RemoteWriteSettings:
     remote_write_queue: QueueSettings = field(default_factory=QueueSettings)
     send_stale_markers_on_shutdown: bool = True
     encoder_caches: CacheSettings = field(default_factory=CacheSettings)
+    limits: LimitsSettings = field(default_factory=LimitsSettings)
 
     def __post_init__(self) -> None:
         check_url(self.endpoint, "endpoint", ("http", "https"), credentials=False)
@@ -159,6 +161,7 @@ class RemoteWriteSettings:
         _check_block(self.retry_on_failure, "retry_on_failure", RetrySettings)
         _check_block(self.remote_write_queue, "remote_write_queue", QueueSettings)
         _check_block(self.encoder_caches, "encoder_caches", CacheSettings)
+        _check_block(self.limits, "limits", LimitsSettings)
         authenticated = "basic_auth" if self.basic_auth is not None else None
         if self.bearer_token is not None or self.bearer_token_file is not None:
             authenticated = "bearer_token"
@@ -237,6 +240,7 @@ class RemoteWriteSettings:
             "remote_write_queue": QueueSettings.from_mapping,
             "send_stale_markers_on_shutdown": as_bool,
             "encoder_caches": CacheSettings.from_mapping,
+            "limits": LimitsSettings.from_mapping,
         }
         return construct(cls, read_fields(data, path, readers, required=("endpoint",)), path)
 
@@ -259,4 +263,6 @@ class RemoteWriteSettings:
             nhcb=self.convert_explicit_histograms_to_nhcb,
             keep_classic_histograms=self.keep_classic_histograms,
             classic_bucket_limit=self.classic_histogram_bucket_limit,
+            max_labels_per_series=self.limits.max_labels_per_series,
+            max_help_bytes=self.limits.max_help_bytes,
         )

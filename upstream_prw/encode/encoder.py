@@ -227,6 +227,9 @@ class MetricsEncoder:
             keys = (hash(labels),)  # group.series_keys(state), without parsing the prefix
         idle_before = self._plans.generation - self._plans.max_idle
         self._owners.claim(group, keys, idle_before)
+        limit = self.settings.max_labels_per_series
+        if limit and not group.refused and (count := group.most_labels(state)) > limit:
+            group.refused = f"a series of it has {count} labels, more than the {limit} allowed"
         state.groups[key] = group
         return group
 

@@ -28,7 +28,7 @@ __all__ = ["encode_histograms", "encode_numbers"]
 _ATTRIBUTES = attrgetter("attributes")
 _EXEMPLARS = attrgetter("exemplars")
 _SEEN = attrgetter("seen")
-_SHADOWED = attrgetter("shadowed_by")
+_REFUSED = attrgetter("refused")
 _TIME = attrgetter("time_unix_nano")
 _VALUE = attrgetter("value")
 
@@ -60,7 +60,7 @@ def _known_groups(state: PlanState, points: Any, gen: int) -> tuple[list[Any], b
         groups: list[Any] = list(map(state.groups.get, keys))
     except TypeError:  # unhashable attribute values
         return None
-    if None in groups or any(map(_SHADOWED, groups)):
+    if None in groups or any(map(_REFUSED, groups)):
         return None
     if groups == state.last_groups:  # the same groups in the same order need no more checks
         return groups, True, ts

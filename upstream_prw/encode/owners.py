@@ -31,8 +31,8 @@ class SeriesOwners:
             owner = owners.get(key)
             if owner is None or owner.seen < idle_before:
                 owners[key] = group
-            elif not group.shadowed_by:
-                group.shadowed_by = owner.origin
+            elif not group.refused:
+                group.refused = f"its series are already produced by {owner.origin}"
 
     def release(self, group: Group, keys: Iterable[int]) -> None:
         """Forget the series `group` owns (it is being evicted)."""

@@ -188,8 +188,8 @@ def _pending(
             fresh += 1
         group.seen = gen
         group.last_gen, group.last_ms = gen, ts
-        if group.shadowed_by:
-            run.drop(f"its series are already produced by {group.shadowed_by}")
+        if group.refused:
+            run.drop(group.refused)
             continue
         try:
             if delta:

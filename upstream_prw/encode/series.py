@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from upstream_prw.encode.lru import LRU
-from upstream_prw.encode.wire import label_bytes, varint
+from upstream_prw.encode.wire import label_bytes, label_count, varint
 from upstream_prw.translate.plan import Context, Kind, MetricPlan
 
 __all__ = [
@@ -49,7 +49,7 @@ def labels_of(prefix: bytes) -> bytes:
 class Group:
     """The bookkeeping shared by every kind of group."""
 
-    __slots__ = ("delta", "last_gen", "last_ms", "origin", "seen", "shadowed_by", "shard")
+    __slots__ = ("delta", "last_gen", "last_ms", "origin", "refused", "seen", "shard")
 
     def __init__(self, shard: int, origin: str) -> None:
         self.shard = shard
@@ -59,11 +59,17 @@ class Group:
         # path notes its one timestamp on the PlanState instead (see `PlanState.sent_ms`).
         self.last_gen = self.last_ms = 0
         self.delta: Any = None  # delta accumulation state
-        self.shadowed_by = ""  # metric name that already owns these series
+        # Why its points are not sent, if they are not: another metric owns its series, or
+        # it has more labels than the backend takes. Checked once, when the group is made.
+        self.refused = ""
 
     def series_keys(self, state: PlanState) -> tuple[int, ...]:
         """What identifies its series among all series (see `owners.SeriesOwners`); for a
         histogram, its `_sum` and `_count` series stand for the rest."""
+        raise NotImplementedError
+
+    def most_labels(self, state: PlanState) -> int:
+        """The number of labels of its series with the most (`__name__` included)."""
         raise NotImplementedError
 
 
@@ -88,6 +94,9 @@ class SeriesGroup(Group):
 
     def series_keys(self, state: PlanState) -> tuple[int, ...]:
         return (hash(self.labels),)
+
+    def most_labels(self, state: PlanState) -> int:
+        return label_count(self.labels)
 
 
 class BucketGroup(Group):
@@ -114,6 +123,9 @@ class BucketGroup(Group):
 
     def series_keys(self, state: PlanState) -> tuple[int, ...]:
         return tuple(hash(self.body(name)) for name in state.totals)
+
+    def most_labels(self, state: PlanState) -> int:
+        return label_count(self.body(state.bucket_name)) + 1  # and `le` or `quantile`
 
 
 def shard_of(encoded_labels: bytes, num_shards: int) -> int:

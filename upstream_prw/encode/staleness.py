@@ -57,7 +57,7 @@ def stale_lost(
         if state.lost_series(gen):  # else every series it had is still there
             prev = state.prev
             for group in state.groups.values():
-                if group.seen == prev and not group.shadowed_by:
+                if group.seen == prev and not group.refused:
                     marks.stale_markers += stale_group(group, ts, shards)
 
 
@@ -68,7 +68,7 @@ def stale_live(states: Iterable[PlanState], info: Iterable[Group], ts: int, shar
     for state in states:
         last = state.gen
         for group in state.groups.values():
-            if group.seen == last and not group.shadowed_by:
+            if group.seen == last and not group.refused:
                 count += stale_group(group, ts, shards)
     for group in info:
         count += stale_group(group, ts, shards)

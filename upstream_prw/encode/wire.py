@@ -17,6 +17,7 @@ __all__ = [
     "exemplar_bytes",
     "histogram_bytes",
     "label_bytes",
+    "label_count",
     "labels_bytes",
     "length_prefixed",
     "metadata_bytes",
@@ -73,6 +74,25 @@ def label_bytes(name: str, value: str) -> bytes:
 
 def labels_bytes(labels: Iterable[tuple[str, str]]) -> bytes:
     return b"".join([label_bytes(n, v) for n, v in labels])
+
+
+def label_count(encoded: bytes) -> int:
+    """How many `label_bytes` entries `encoded` holds (read from their length prefixes)."""
+    count = index = 0
+    end = len(encoded)
+    while index < end:
+        index += 1  # the field tag
+        length = shift = 0
+        while True:
+            byte = encoded[index]
+            index += 1
+            length |= (byte & 0x7F) << shift
+            shift += 7
+            if byte < 0x80:
+                break
+        index += length
+        count += 1
+    return count
 
 
 def sample_bytes(value: float, timestamp_ms: int) -> bytes:

@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 __all__ = [
+    "cut_utf8",
     "format_float",
     "label_value",
     "metric_name",
@@ -181,6 +182,14 @@ def label_value(value: object) -> str:
         text = json.dumps([_json_item(v) for v in value], separators=(",", ":"), ensure_ascii=False)
         return valid_utf8(text)  # strings inside the array may hold lone surrogates
     return valid_utf8(str(value))
+
+
+def cut_utf8(text: str, limit: int) -> str:
+    """`text` cut to at most `limit` bytes of UTF-8, never inside a character (0: whole)."""
+    encoded = text.encode()
+    if not limit or len(encoded) <= limit:
+        return text
+    return encoded[:limit].decode("utf-8", "ignore")
 
 
 def valid_utf8(text: str) -> str:

@@ -18,6 +18,7 @@ from opentelemetry.sdk.metrics.export import (
 from upstream_prw.translate.labels import Labels, ResourceLabels, attribute_labels
 from upstream_prw.translate.model import Summary
 from upstream_prw.translate.naming import (
+    cut_utf8,
     format_float,
     metric_name,
     sanitize_label_name,
@@ -188,7 +189,7 @@ def plan_metric(
         otel_name=valid_utf8(metric.name or ""),
         name=name,
         delta=delta,
-        help=valid_utf8(metric.description or ""),
+        help=cut_utf8(valid_utf8(metric.description or ""), settings.max_help_bytes),
         unit=unit_name(valid_utf8(metric.unit or "")),
         context=context,
         classic_buckets=classic_buckets,

@@ -32,6 +32,9 @@ class TranslationSettings:
     classic_bucket_limit: int = 40
     nhcb: bool = False
     keep_classic_histograms: bool = False
+    # What the backend takes (0: no limit): labels on a series, bytes of HELP text
+    max_labels_per_series: int = 0
+    max_help_bytes: int = 0
 
     def promotes(self, key: str) -> bool:
         """Whether the resource attribute `key` becomes a label of every series."""

@@ -12,6 +12,7 @@ import yaml
 from upstream_prw.config import (
     BasicAuthSettings,
     CacheSettings,
+    LimitsSettings,
     QueueSettings,
     RemoteWriteSettings,
     ResourceConstantLabels,
@@ -58,6 +59,7 @@ def test_defaults_are_the_collectors() -> None:
     assert settings.send_native_histograms is True
     assert settings.classic_histogram_bucket_limit == 40
     assert settings.translation_settings() == TranslationSettings()
+    assert settings.limits == LimitsSettings(max_labels_per_series=0, max_help_bytes=0)
     assert settings.send_metadata is False
     assert settings.max_batch_size_bytes == 3_000_000
     assert settings.retry_on_failure == RetrySettings(
