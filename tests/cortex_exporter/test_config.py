@@ -68,6 +68,7 @@ def test_every_upstream_key_is_accepted_and_handed_over_unchanged() -> None:
         "send_stale_markers_on_shutdown": False,
         "encoder_caches": {"max_label_values": 100},
         "limits": {"max_labels_per_series": 70, "max_help_bytes": 1024},
+        "protobuf_message": "prometheus.WriteRequest",
     }
     aliases = {"add_metric_suffixes", "add_scope_labels"}  # the deprecated names
     assert set(upstream) | {"bearer_token", "bearer_token_file"} | aliases == REMOTE_WRITE_KEYS

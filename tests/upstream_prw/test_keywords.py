@@ -62,6 +62,7 @@ SAMPLES: dict[str, object] = {
     "classic_histogram_bucket_limit": 30,
     "encoder_caches": {"max_label_values": 100},
     "limits": {"max_labels_per_series": 70},
+    "protobuf_message": "prometheus.WriteRequest",
     "send_metadata": True,
     "max_batch_size_bytes": 1000,
     "retry_on_failure": {"max_elapsed_time": "10s"},

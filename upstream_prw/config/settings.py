@@ -39,8 +39,12 @@ from upstream_prw.config.readers import (
     type_name,
 )
 from upstream_prw.config.translation import (
+    UTF8_STRATEGIES,
+    V1_MESSAGE,
+    V2_MESSAGE,
     ResourceConstantLabels,
-    check_strategy,
+    check_message,
+    check_strategy_name,
     resolve_scope_labels,
     resolve_strategy,
 )
@@ -116,6 +120,7 @@ class RemoteWriteSettings:
         default_factory=ResourceToTelemetrySettings
     )
     target_info: TargetInfoSettings = field(default_factory=TargetInfoSettings)
+    protobuf_message: str = V1_MESSAGE  # or V2_MESSAGE: Remote Write 2.0
     translation_strategy: str = ""  # "" until resolved: the default, or what the alias says
     add_metric_suffixes: bool | None = None  # deprecated alias of translation_strategy
     add_scope_labels: bool | None = None  # None: not given (true unless disable_scope_info)
@@ -168,7 +173,8 @@ class RemoteWriteSettings:
         _check_headers(self.headers, authenticated)
 
     def _check_translation(self) -> None:
-        strategy = resolve_strategy(self.translation_strategy, self.add_metric_suffixes)
+        v2 = check_message(self.protobuf_message) == V2_MESSAGE
+        strategy = resolve_strategy(self.translation_strategy, self.add_metric_suffixes, v2=v2)
         object.__setattr__(self, "translation_strategy", strategy)
         resolve_scope_labels(self.add_scope_labels, self.disable_scope_info)
         _check_block(
@@ -225,7 +231,8 @@ class RemoteWriteSettings:
             "external_labels": as_str_map,
             "resource_to_telemetry_conversion": ResourceToTelemetrySettings.from_mapping,
             "target_info": TargetInfoSettings.from_mapping,
-            "translation_strategy": check_strategy,
+            "protobuf_message": check_message,
+            "translation_strategy": check_strategy_name,
             "add_metric_suffixes": as_bool,
             "add_scope_labels": as_bool,
             "disable_scope_info": as_bool,
@@ -250,6 +257,7 @@ class RemoteWriteSettings:
         return TranslationSettings(
             namespace=self.namespace,
             add_metric_suffixes=self.translation_strategy.endswith("WithSuffixes"),
+            utf8_names=self.translation_strategy in UTF8_STRATEGIES,
             resource_to_telemetry_conversion=(
                 self.resource_to_telemetry_conversion.enabled or promoted.promotes_all
             ),

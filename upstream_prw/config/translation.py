@@ -28,12 +28,20 @@ __all__ = [
     "DEFAULT_STRATEGY",
     "STRATEGIES",
     "UTF8_STRATEGIES",
+    "V1_MESSAGE",
+    "V2_MESSAGE",
     "ResourceConstantLabels",
+    "check_message",
     "check_strategy",
+    "check_strategy_name",
     "resolve_scope_labels",
     "resolve_strategy",
 ]
 
+V1_MESSAGE = "prometheus.WriteRequest"
+V2_MESSAGE = "io.prometheus.write.v2.Request"
+"""The two protobuf messages remote write sends, by the names the specification (and the
+Collector's `protobuf_message` setting) gives them."""
 DEFAULT_STRATEGY = "UnderscoreEscapingWithSuffixes"
 WITHOUT_SUFFIXES = "UnderscoreEscapingWithoutSuffixes"
 UTF8_STRATEGIES = ("NoUTF8EscapingWithSuffixes", "NoTranslation")
@@ -50,32 +58,46 @@ def _deprecated(key: str, instead: str) -> None:
         warnings.warn(f"{key} is deprecated; use {instead}", FutureWarning, stacklevel=4)
 
 
-def check_strategy(value: object, path: str = "translation_strategy") -> str:
-    """One of `STRATEGIES`; the UTF-8 ones need Remote Write 2.0, which is not sent yet."""
+def check_message(value: object, path: str = "protobuf_message") -> str:
+    """`prometheus.WriteRequest` (Remote Write 1.0) or `io.prometheus.write.v2.Request`."""
+    message = as_str(value, path)
+    if message not in (V1_MESSAGE, V2_MESSAGE):
+        raise ConfigError(path, f"expected {V1_MESSAGE} or {V2_MESSAGE}; got {quote(message)}")
+    return message
+
+
+def check_strategy_name(value: object, path: str = "translation_strategy") -> str:
+    """One of `STRATEGIES` (whether it fits the protobuf message is checked with it)."""
     strategy = as_str(value, path)
     if strategy not in STRATEGIES:
         raise ConfigError(path, f"expected one of {', '.join(STRATEGIES)}; got {quote(strategy)}")
-    if strategy in UTF8_STRATEGIES:
+    return strategy
+
+
+def check_strategy(value: object, path: str = "translation_strategy", *, v2: bool = False) -> str:
+    """One of `STRATEGIES`; the UTF-8 ones only with Remote Write 2.0."""
+    strategy = check_strategy_name(value, path)
+    if strategy in UTF8_STRATEGIES and not v2:
         raise ConfigError(
             path,
             f"{strategy} keeps UTF-8 metric and label names, which only Remote Write 2.0 "
-            "carries; this exporter sends Remote Write 1.0, so use "
+            f"carries; set protobuf_message: {V2_MESSAGE}, or use "
             f"{DEFAULT_STRATEGY} or {WITHOUT_SUFFIXES}",
         )
     return strategy
 
 
-def resolve_strategy(strategy: str, add_metric_suffixes: bool | None) -> str:
+def resolve_strategy(strategy: str, add_metric_suffixes: bool | None, *, v2: bool = False) -> str:
     """The strategy in effect; "" is not given. `add_metric_suffixes` is its deprecated
     alias: false means UnderscoreEscapingWithoutSuffixes."""
     if add_metric_suffixes is None:
-        return check_strategy(strategy) if strategy else DEFAULT_STRATEGY
+        return check_strategy(strategy, v2=v2) if strategy else DEFAULT_STRATEGY
     if not isinstance(add_metric_suffixes, bool):
         raise ConfigError(
             "add_metric_suffixes", f"expected true or false, got {type_name(add_metric_suffixes)}"
         )
     implied = DEFAULT_STRATEGY if add_metric_suffixes else WITHOUT_SUFFIXES
-    if strategy and check_strategy(strategy) != implied:
+    if strategy and check_strategy(strategy, v2=v2) != implied:
         raise ConfigError(
             "add_metric_suffixes",
             f"{str(add_metric_suffixes).lower()} conflicts with translation_strategy "

@@ -16,9 +16,17 @@ from typing import Protocol
 
 import cramjam
 
+from upstream_prw.config.translation import V1_MESSAGE, V2_MESSAGE
 from upstream_prw.encode.wire import varint
 
-__all__ = ["SNAPPY_BLOCK", "EncodedRequest", "Shards", "emit_metadata"]
+__all__ = [
+    "SNAPPY_BLOCK",
+    "V1_MESSAGE",
+    "V2_MESSAGE",
+    "EncodedRequest",
+    "Shards",
+    "emit_metadata",
+]
 
 SNAPPY_BLOCK = 1 << 16  # the unit snappy compresses independently
 _GATHER = 4 * SNAPPY_BLOCK  # raw bytes gathered before compressing
@@ -26,10 +34,12 @@ _GATHER = 4 * SNAPPY_BLOCK  # raw bytes gathered before compressing
 
 @dataclass(frozen=True, slots=True)
 class EncodedRequest:
-    """A snappy-compressed WriteRequest ready to POST.
+    """A snappy-compressed request ready to POST: a 1.0 WriteRequest or a 2.0 Request.
 
     Every series of a request hashes to `shard`, so one consumer per shard keeps the
-    samples of each series in timestamp order, retries included.
+    samples of each series in timestamp order, retries included. `samples` counts float
+    samples (1.0: every series entry); `histograms` and `exemplars` are counted for 2.0
+    requests, whose receivers say how many of each they wrote.
     """
 
     shard: int
@@ -37,6 +47,9 @@ class EncodedRequest:
     raw_size: int
     series: int
     samples: int
+    message: str = V1_MESSAGE
+    histograms: int = 0
+    exemplars: int = 0
 
 
 class _Counts(Protocol):

@@ -5,4 +5,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 protoc --version
-protoc -I. --python_out=. --pyi_out=. upstream_prw/proto/remote.proto
+protoc -I. --python_out=. --pyi_out=. upstream_prw/proto/remote.proto upstream_prw/proto/remote_v2.proto

@@ -18,6 +18,7 @@ class TranslationSettings:
 
     namespace: str = ""
     add_metric_suffixes: bool = True
+    utf8_names: bool = False  # names as written (Remote Write 2.0), not escaped to `_`
     # Resource attributes on every series: all of them (but the ignored ones), or those named
     resource_to_telemetry_conversion: bool = False
     promoted_resource_attributes: frozenset[str] = frozenset()
