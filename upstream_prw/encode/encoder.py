@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from upstream_prw.encode.batches import EncodedRequest, Shards, emit_metadata
+from upstream_prw.encode.catalog import Catalog
 from upstream_prw.encode.fast_path import encode_histograms, encode_numbers
 from upstream_prw.encode.owners import SeriesOwners
 from upstream_prw.encode.point_loop import encode_points
@@ -37,6 +38,9 @@ from upstream_prw.translate.plans import PlanCache, reported_name
 from upstream_prw.translate.settings import TranslationSettings
 
 __all__ = ["EncodeReport", "MetricsEncoder"]
+
+_STARTED = frozenset({Kind.COUNTER, Kind.HISTOGRAM, Kind.SUMMARY, Kind.NATIVE, Kind.NHCB})
+"""The kinds with counter semantics, whose samples carry a start timestamp in 2.0."""
 
 Emit = Callable[[EncodedRequest], None]
 
@@ -81,7 +85,12 @@ class MetricsEncoder:
         self._templates = Templates(max_label_templates, max_label_values)
         self._layout_limits = (max_bucket_layouts, max_entry_templates)
         self._last_ms = 0  # the latest sample time so far: stale markers come after it
+        # Remote Write 2.0 (set per export): samples of counters, histograms and summaries
+        # carry their start timestamp, and there are no metadata requests (each 2.0 series
+        # carries its metadata); requests are then rewritten by `upgrade.Upgrader`.
+        self.v2 = False
         self._info_name = target_info_name(settings)
+        self.catalog = Catalog(self._info_name)  # what 2.0 series carry as metadata
 
     @property
     def cache_size(self) -> int:
@@ -119,7 +128,7 @@ class MetricsEncoder:
         self._last_ms = max(self._last_ms, latest)
         report.stale_markers += marks.stale_markers
         shards.flush_all()
-        if metadata:
+        if metadata and not self.v2:
             emit_metadata(list(metadata.values()), self.max_batch_size_bytes, emit, report)
         self._evict(gen)
         return report
@@ -164,10 +173,14 @@ class MetricsEncoder:
             state = self._states.get(plan)
             if state is None:
                 state = self._states[plan] = PlanState(plan, *self._layout_limits)
+                self.catalog.add(plan)
             kind = plan.kind
             taken = None
+            with_start = self.v2 and kind in _STARTED
             if not points:  # exported without a point: each series it had goes stale
                 state.start(gen)
+            elif with_start:
+                pass  # with start timestamps (2.0), each point has its own: the point loop
             elif kind is Kind.GAUGE or kind is Kind.COUNTER:
                 taken = encode_numbers(state, points, gen, shards)
             elif kind is Kind.HISTOGRAM:
@@ -179,7 +192,8 @@ class MetricsEncoder:
                     rest = encode_points(state, points[n:], gen, shards, report, self._new_group)
                     ts = ts if rest is None else max(ts, rest)
             elif points:
-                ts = encode_points(state, points, gen, shards, report, self._new_group)
+                new_group = self._new_group
+                ts = encode_points(state, points, gen, shards, report, new_group, with_start)
         except Exception as exc:
             if state is not None and state.gen == gen:
                 # Its marks in this export are partial: it makes nothing stale now, and the

@@ -26,6 +26,7 @@ __all__ = [
     "bucket_entries",
     "exemplar_entries",
     "histogram_doubles",
+    "point_start_ms",
     "stale_entries",
 ]
 
@@ -34,6 +35,13 @@ STALE = pack_double(STALE_NAN)
 _NO_LAYOUT = BucketLayout((), ())
 NATIVE_BUILDERS = {Kind.NATIVE: native_histogram, Kind.NHCB: nhcb_histogram}
 """How each kind sent as native histograms makes one from a point and its time."""
+
+
+def point_start_ms(point: Any, timestamp_ms: int) -> int:
+    """A point's start in milliseconds for Remote Write 2.0's start timestamp: 0 (unset)
+    when it has none, or one after its own timestamp, which no receiver would take."""
+    start = getattr(point, "start_time_unix_nano", 0) // 1_000_000
+    return start if 0 < start <= timestamp_ms else 0
 
 
 def histogram_doubles(point: Any, bounds: int, flags: bool) -> list[bytes]:
@@ -67,10 +75,12 @@ def bucket_entries(
     return b"".join(parts)
 
 
-def exemplar_entries(state: PlanState, group: Any, point: Any, ts: int) -> list[bytes]:
+def exemplar_entries(
+    state: PlanState, group: Any, point: Any, ts: int, start_ms: int = 0
+) -> list[bytes]:
     """The general form for points carrying exemplars (rare: sampled traces only)."""
     plan = state.plan
-    exemplars = [exemplar_out(e) for e in point.exemplars]
+    exemplars = [exemplar_out(e, plan.context.utf8) for e in point.exemplars]
     if plan.kind in (Kind.HISTOGRAM, Kind.SUMMARY):
         layout = group.layout = state.layout(point)
         values = histogram_values(point) if plan.kind is Kind.HISTOGRAM else summary_values(point)
@@ -81,14 +91,18 @@ def exemplar_entries(state: PlanState, group: Any, point: Any, ts: int) -> list[
                 index = bucket_index(point.explicit_bounds, exemplar.value)
                 attached.setdefault(index, []).append(exemplar)
         return [
-            timeseries_bytes(body, [(value, ts)], exemplars=attached.get(i, ()))
+            timeseries_bytes(body, [(value, ts)], exemplars=attached.get(i, ()), start_ms=start_ms)
             for i, (body, value) in enumerate(zip(bodies, values, strict=True))
         ]
     if plan.kind is Kind.NATIVE or plan.kind is Kind.NHCB:
         histogram = NATIVE_BUILDERS[plan.kind](point, ts)
-        return [timeseries_bytes(group.labels, histograms=[histogram], exemplars=exemplars)]
+        return [
+            timeseries_bytes(
+                group.labels, histograms=[histogram], exemplars=exemplars, start_ms=start_ms
+            )
+        ]
     value = STALE_NAN if getattr(point, "flags", 0) & 1 else float(point.value)
-    return [timeseries_bytes(group.labels, [(value, ts)], exemplars=exemplars)]
+    return [timeseries_bytes(group.labels, [(value, ts)], exemplars=exemplars, start_ms=start_ms)]
 
 
 def stale_entries(group: Group, ts: int) -> tuple[bytes, int]:

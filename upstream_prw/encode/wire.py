@@ -50,10 +50,15 @@ def varint(n: int) -> bytes:
     return _SMALL_VARINTS[n] if 0 <= n < 16384 else _varint(n)
 
 
-def sample_tail(timestamp_ms: int) -> tuple[bytes, int]:
+def sample_tail(timestamp_ms: int, start_ms: int = 0) -> tuple[bytes, int]:
     """A sample's timestamp field, and the length of a sample that ends with it (its
-    double's tag and value come first): what every series of one timestamp shares."""
+    double's tag and value come first): what every series of one timestamp shares.
+
+    `start_ms`, when set, follows as field 3: Remote Write 2.0's start timestamp, which the
+    2.0 request takes over as it is (a 1.0 request never carries it)."""
     tail = b"\x10" + varint(timestamp_ms)
+    if start_ms:
+        tail += b"\x18" + varint(start_ms)
     return tail, 9 + len(tail)
 
 
@@ -95,9 +100,9 @@ def label_count(encoded: bytes) -> int:
     return count
 
 
-def sample_bytes(value: float, timestamp_ms: int) -> bytes:
-    """One `TimeSeries.samples` entry (field 2)."""
-    body = b"\x09" + pack_double(value) + b"\x10" + varint(timestamp_ms)
+def sample_bytes(value: float, timestamp_ms: int, start_ms: int = 0) -> bytes:
+    """One `TimeSeries.samples` entry (field 2); `start_ms` as in `sample_tail`."""
+    body = b"\x09" + pack_double(value) + sample_tail(timestamp_ms, start_ms)[0]
     return length_prefixed(b"\x12", body)
 
 
@@ -126,8 +131,9 @@ def _packed_sint64(tag: bytes, values: tuple[int, ...]) -> bytes:
     return length_prefixed(tag, b"".join(varint(_zigzag(v)) for v in values))
 
 
-def histogram_bytes(h: NativeHistogram) -> bytes:
-    """One `TimeSeries.histograms` entry (field 4) with integer counts."""
+def histogram_bytes(h: NativeHistogram, start_ms: int = 0) -> bytes:
+    """One `TimeSeries.histograms` entry (field 4) with integer counts; `start_ms`, when
+    set, as Remote Write 2.0's start timestamp (field 17)."""
     body = b"".join(
         (
             b"\x08" + varint(h.count),
@@ -142,6 +148,7 @@ def histogram_bytes(h: NativeHistogram) -> bytes:
             b"\x70" + varint(h.reset_hint),
             b"\x78" + varint(h.timestamp_ms),
             _packed_doubles(b"\x82\x01", h.custom_values),
+            b"\x88\x01" + varint(start_ms) if start_ms else b"",
         )
     )
     return length_prefixed(b"\x22", body)
@@ -158,14 +165,16 @@ def timeseries_bytes(
     samples: Iterable[tuple[float, int]] = (),
     histograms: Iterable[NativeHistogram] = (),
     exemplars: Iterable[ExemplarOut] = (),
+    start_ms: int = 0,
 ) -> bytes:
-    """One `WriteRequest.timeseries` entry (field 1): the general, unhurried form."""
+    """One `WriteRequest.timeseries` entry (field 1): the general, unhurried form;
+    `start_ms` goes on every sample and histogram (see `sample_tail`)."""
     body = b"".join(
         (
             encoded_labels,
-            *(sample_bytes(v, t) for v, t in samples),
+            *(sample_bytes(v, t, start_ms) for v, t in samples),
             *(exemplar_bytes(e) for e in exemplars),
-            *(histogram_bytes(h) for h in histograms),
+            *(histogram_bytes(h, start_ms) for h in histograms),
         )
     )
     return length_prefixed(b"\x0a", body)

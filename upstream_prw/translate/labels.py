@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from upstream_prw.translate.naming import label_value, sanitize_label_name
+from upstream_prw.translate.naming import label_name, label_value
 
 __all__ = [
     "Labels",
@@ -32,7 +32,9 @@ _SCOPE_PREFIX = "otel_scope_"
 _SCOPE_FIELDS = ("otel_scope_name", "otel_scope_version", "otel_scope_schema_url")
 
 
-def attribute_labels(attributes: Mapping[str, object] | None, prefix: str = "") -> dict[str, str]:
+def attribute_labels(
+    attributes: Mapping[str, object] | None, prefix: str = "", utf8: bool = False
+) -> dict[str, str]:
     """Sanitised labels; keys that collide after sanitising are joined with `;`.
 
     Values are joined in the order of the sorted original keys; empty values and keys are
@@ -43,7 +45,7 @@ def attribute_labels(attributes: Mapping[str, object] | None, prefix: str = "") 
     if not attributes:
         return out
     for key in sorted(attributes):
-        name = sanitize_label_name(prefix + key if prefix else key)
+        name = label_name(prefix + key if prefix else key, utf8)
         value = label_value(attributes[key])
         if not name or not value or name == _METRIC_NAME:
             continue
@@ -62,7 +64,9 @@ class ResourceLabels:
 
 
 def resource_labels(
-    attributes: Mapping[str, object] | None, promotes: Callable[[str], bool] | None = None
+    attributes: Mapping[str, object] | None,
+    promotes: Callable[[str], bool] | None = None,
+    utf8: bool = False,
 ) -> ResourceLabels:
     """`job` = namespace/name (or name), `instance` = instance id; the rest is target_info.
     The attributes `promotes` names are also labels of every series (`converted`)."""
@@ -79,12 +83,12 @@ def resource_labels(
     others = {k: v for k, v in attributes.items() if k not in _IDENTIFYING}
     info: Labels | None = None
     if others:
-        info_labels = attribute_labels(others)
+        info_labels = attribute_labels(others, utf8=utf8)
         info_labels.update(identity)
         info = tuple(sorted(info_labels.items())) if info_labels else None
     return ResourceLabels(
         identity=tuple(sorted(identity.items())),
-        converted=tuple(sorted(attribute_labels(promoted).items())),
+        converted=tuple(sorted(attribute_labels(promoted, utf8=utf8).items())),
         info=info,
     )
 
@@ -94,12 +98,13 @@ def scope_labels(
     version: str | None,
     attributes: Mapping[str, object] | None,
     schema_url: str | None = None,
+    utf8: bool = False,
 ) -> Labels:
     """`otel_scope_name`, `otel_scope_version`, `otel_scope_schema_url`, and an
     `otel_scope_<key>` per scope attribute; an attribute whose label would be one of the
     first three is dropped, so it can never stand in for the real value (spec:
     Instrumentation Scope)."""
-    out = attribute_labels(attributes, _SCOPE_PREFIX)
+    out = attribute_labels(attributes, _SCOPE_PREFIX, utf8)
     for field in _SCOPE_FIELDS:
         out.pop(field, None)
     for field, value in zip(_SCOPE_FIELDS, (name, version, schema_url), strict=True):

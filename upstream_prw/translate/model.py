@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 
 from upstream_prw.errors import UntranslatableError
 from upstream_prw.translate.labels import Labels
-from upstream_prw.translate.naming import metric_name, valid_utf8
+from upstream_prw.translate.naming import metric_name, utf8_metric_name, valid_utf8
 from upstream_prw.translate.native import NativeHistogram
 from upstream_prw.translate.settings import TranslationSettings
 
@@ -129,7 +129,8 @@ class Summary:
 
 def target_info_name(settings: TranslationSettings) -> str:
     """`target_info`, after the namespace made valid as metric names make it."""
-    return metric_name("target_info", "", namespace=settings.namespace, add_suffixes=False)
+    namer = utf8_metric_name if settings.utf8_names else metric_name
+    return namer("target_info", "", namespace=settings.namespace, add_suffixes=False)
 
 
 def target_info_labels(info: Labels, settings: TranslationSettings, name: str) -> Labels:

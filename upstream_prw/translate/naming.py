@@ -16,11 +16,13 @@ from decimal import Decimal
 __all__ = [
     "cut_utf8",
     "format_float",
+    "label_name",
     "label_value",
     "metric_name",
     "sanitize_label_name",
     "unit_name",
     "unit_suffix_tokens",
+    "utf8_metric_name",
     "valid_utf8",
 ]
 
@@ -134,6 +136,47 @@ def unit_name(unit: str) -> str:
     if per_tokens:
         main_tokens = [*main_tokens, "per", *per_tokens]
     return "_".join(main_tokens)
+
+
+def label_name(key: str, utf8: bool = False) -> str:
+    """A label name from an attribute key: as written when names may be UTF-8 (Remote Write
+    2.0), else `sanitize_label_name`; "" for a key of underscores only, or none."""
+    if utf8:
+        return key if key.strip("_") else ""
+    return sanitize_label_name(key)
+
+
+def utf8_metric_name(
+    name: str,
+    unit: str,
+    *,
+    namespace: str = "",
+    counter: bool = False,
+    ratio_gauge: bool = False,
+    add_suffixes: bool = True,
+) -> str:
+    """The metric name as written (Remote Write 2.0's UTF-8 names), with unit and type
+    suffixes when `add_suffixes`: `<name>_<unit>_per_<unit>_total`, each left out where the
+    name already ends with it (otlptranslator's NoUTF8EscapingWithSuffixes)."""
+    if namespace:
+        name = f"{namespace}_{name}"
+    if not add_suffixes:
+        return name
+    main, _, per = unit.partition("/")
+    main, per = main.strip(), per.strip()
+    main = "" if not main or "{" in main or "}" in main else _UNIT_WORDS.get(main, main)
+    per = "" if not per or "{" in per or "}" in per else _PER_UNIT_WORDS.get(per, per)
+    per = f"per_{per}" if per else ""
+    ratio = ratio_gauge and unit == "1"
+    for suffix, applies in (("ratio", ratio), ("total", counter), (per, bool(per))):
+        if applies and name.endswith(suffix) and len(name) > len(suffix) + 1:
+            name = name[: -(len(suffix) + 1)]  # the suffix and the character before it
+    if main and not name.endswith(main):
+        name += "_" + main
+    for suffix, applies in ((per, bool(per)), ("total", counter), ("ratio", ratio)):
+        if applies:
+            name += "_" + suffix
+    return name
 
 
 def sanitize_label_name(key: str) -> str:

@@ -20,9 +20,10 @@ from upstream_prw.translate.model import Summary
 from upstream_prw.translate.naming import (
     cut_utf8,
     format_float,
+    label_name,
     metric_name,
-    sanitize_label_name,
     unit_name,
+    utf8_metric_name,
     valid_utf8,
 )
 from upstream_prw.translate.settings import TranslationSettings
@@ -60,11 +61,12 @@ class Context:
     low: Labels  # resource attributes (conversion on): point attributes override them
     high: Labels  # job, instance, scope labels: override point attributes
     external: Labels  # only where the series lacks the label
+    utf8: bool = False  # label names as written (Remote Write 2.0)
 
     def labels(self, attributes: Mapping[str, object] | None, reserved: str = "") -> Labels:
         """The sorted label set of one point, without name and `le`/`quantile`."""
         merged = dict(self.low)
-        merged.update(attribute_labels(attributes))
+        merged.update(attribute_labels(attributes, utf8=self.utf8))
         merged.update(self.high)
         for name, value in self.external:
             merged.setdefault(name, value)
@@ -80,7 +82,7 @@ class Context:
         Holds only while every value gives a non-empty label; None when the keys need the
         general path (two keys that sanitise to one name, or a key that sanitises to "").
         """
-        names = [sanitize_label_name(key) for key in keys]
+        names = [label_name(key, self.utf8) for key in keys]
         if "" in names or "__name__" in names or len(set(names)) != len(names):
             return None
         merged: dict[str, str | int] = dict(self.low)
@@ -107,6 +109,7 @@ def make_context(resource: ResourceLabels, scope: Labels, settings: TranslationS
         external=tuple(
             sorted((valid_utf8(k), valid_utf8(v)) for k, v in settings.external_labels.items())
         ),
+        utf8=settings.utf8_names,
     )
 
 
@@ -174,8 +177,9 @@ def plan_metric(
         kind = Kind.SUMMARY
     else:
         return f"unsupported data type {type(data).__name__}"
-    name = metric_name(
-        metric.name or "",
+    namer = utf8_metric_name if settings.utf8_names else metric_name
+    name = namer(
+        valid_utf8(metric.name or ""),
         metric.unit or "",
         namespace=settings.namespace,
         counter=counter,

@@ -115,7 +115,7 @@ class PlanCache:
         key = attributes_key(attributes)
         value = self._get(self._resources, key)
         if value is None:
-            value = resource_labels(attributes, self.settings.promotes)
+            value = resource_labels(attributes, self.settings.promotes, self.settings.utf8_names)
             self._resources[key] = [value, self.generation]
         return value  # type: ignore[no-any-return]
 
@@ -127,7 +127,7 @@ class PlanCache:
         key = (resource, name, version, schema_url, attributes_key(attributes))
         value = self._get(self._contexts, key)
         if value is None:
-            labels = scope_labels(name, version, attributes, schema_url)
+            labels = scope_labels(name, version, attributes, schema_url, self.settings.utf8_names)
             value = make_context(resource, labels, self.settings)
             self._contexts[key] = [value, self.generation]
         return value  # type: ignore[no-any-return]

@@ -90,7 +90,7 @@ def bucket_index(bounds: Sequence[float], value: float) -> int:
     return bisect_left(bounds, value)
 
 
-def exemplar_out(exemplar: Any) -> ExemplarOut:
+def exemplar_out(exemplar: Any, utf8: bool = False) -> ExemplarOut:
     """`trace_id`/`span_id` first, then filtered attributes while within the rune limit.
 
     Raises UntranslatableError (or OverflowError, for its value) when remote write cannot
@@ -108,7 +108,7 @@ def exemplar_out(exemplar: Any) -> ExemplarOut:
     if span_id:
         labels["span_id"] = f"{span_id:016x}"
     used = sum(len(k) + len(v) for k, v in labels.items())
-    for name, value in attribute_labels(exemplar.filtered_attributes).items():
+    for name, value in attribute_labels(exemplar.filtered_attributes, utf8=utf8).items():
         if name in labels or used + len(name) + len(value) > EXEMPLAR_RUNE_LIMIT:
             continue
         labels[name] = value

@@ -12,6 +12,7 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
+from upstream_prw.encode.entries import point_start_ms
 from upstream_prw.translate.classic import classic_points
 from upstream_prw.translate.delta import DeltaState, fold_delta
 from upstream_prw.translate.labels import Labels
@@ -51,6 +52,10 @@ class Translation:
     series: list[Series] = field(default_factory=list)
     metadata: list[Metadata] = field(default_factory=list)
     dropped: list[Dropped] = field(default_factory=list)
+    # Remote Write 2.0 only: each series' start timestamps (one per sample or histogram,
+    # 0 for none), and the metadata of each series name, the first metric's
+    starts: dict[Labels, list[int]] = field(default_factory=dict)
+    catalog: dict[str, tuple[int, str, str]] = field(default_factory=dict)
 
 
 def point_layout(
@@ -65,12 +70,28 @@ def point_layout(
     return ((plan.name, None),), None
 
 
+STARTED = frozenset({Kind.COUNTER, Kind.HISTOGRAM, Kind.SUMMARY, Kind.NATIVE, Kind.NHCB})
+
+
+def _catalog(out: Translation, plan: MetricPlan) -> None:
+    names = [plan.name]
+    if plan.kind == Kind.HISTOGRAM:
+        names = [plan.name + "_bucket", plan.name + "_sum", plan.name + "_count"]
+    elif plan.kind == Kind.SUMMARY:
+        names += [plan.name + "_sum", plan.name + "_count"]
+    for name in names:
+        out.catalog.setdefault(name, (plan.metadata_type, plan.help, plan.unit))
+
+
 def translate(
     metrics_data: Any,
     settings: TranslationSettings,
     delta_states: dict[Hashable, DeltaState] | None = None,
+    *,
+    v2: bool = False,
 ) -> Translation:
-    """Translate one export; `delta_states` carries delta accumulation between calls."""
+    """Translate one export; `delta_states` carries delta accumulation between calls.
+    `v2`: note start timestamps and the metadata of every series name, as 2.0 sends them."""
     states = {} if delta_states is None else delta_states
     out = Translation()
     by_labels: dict[Labels, tuple[Hashable, Series]] = {}
@@ -92,6 +113,7 @@ def translate(
             _forget_repeats(out.dropped, repeats_from)
             continue
         name = plan.otel_name
+        _catalog(out, plan)
         if settings.send_metadata and plan.name not in families:
             families.add(plan.name)
             out.metadata.append((plan.metadata_type, plan.name, plan.help, plan.unit))
@@ -121,6 +143,7 @@ def translate(
                     native = nhcb_histogram(point, ts)
                 number = _number(point) if values is None and native is None else 0.0
                 exemplars = _exemplars(plan, point)
+                start = point_start_ms(point, ts) if v2 and plan.kind in STARTED else 0
             except Exception as exc:
                 out.dropped.append(Dropped(name, failure_reason(exc)))
                 continue
@@ -136,6 +159,7 @@ def translate(
                     by_labels[labels] = known
                     out.series.append(known[1])
                 series = known[1]
+                out.starts.setdefault(labels, []).append(start)
                 if native is not None:
                     series.histograms.append(native)
                 elif values is not None:
@@ -145,8 +169,11 @@ def translate(
             _attach_exemplars(exemplars, layout, base, reserved, by_labels, origin)
         _forget_repeats(out.dropped, repeats_from)  # a companion's points were reported
     info_name = target_info_name(settings)
+    out.catalog.setdefault(info_name, (2, "Target metadata", ""))
     for info, ts in info_times.items():
-        out.series.append(Series(target_info_labels(info, settings, info_name), [(1.0, ts)]))
+        labels = target_info_labels(info, settings, info_name)
+        out.series.append(Series(labels, [(1.0, ts)]))
+        out.starts[labels] = [0]
     return out
 
 
@@ -179,7 +206,7 @@ def _exemplars(plan: MetricPlan, point: Any) -> list[tuple[int, ExemplarOut]]:
             index = bucket_index(point.explicit_bounds, exemplar.value)
         elif plan.kind == Kind.SUMMARY:
             continue  # Prometheus has no exemplars on summaries
-        out.append((index, exemplar_out(exemplar)))
+        out.append((index, exemplar_out(exemplar, plan.context.utf8)))
     return out
 
 
