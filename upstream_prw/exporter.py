@@ -34,13 +34,16 @@ from opentelemetry.sdk.metrics.export import (
 from upstream_prw.accounting import ExportLog, count_points
 from upstream_prw.config import RemoteWriteSettings
 from upstream_prw.config.keywords import settings_or_keywords
+from upstream_prw.config.translation import V2_MESSAGE
 from upstream_prw.encode.batches import EncodedRequest
 from upstream_prw.encode.encoder import MetricsEncoder
+from upstream_prw.encode.upgrade import Upgrader
 from upstream_prw.fork import IdentityCheck, after_fork_in_child
+from upstream_prw.handoff import handoff
 from upstream_prw.send.queue import ShardedQueue
 from upstream_prw.send.sender import Sender
 from upstream_prw.send.stats import Stats, StatsSnapshot
-from upstream_prw.telemetry import ExportTelemetry, Operation, new_telemetry
+from upstream_prw.telemetry import Operation, new_telemetry
 
 __all__ = ["PrometheusRemoteWriteExporter", "new_exporter"]
 
@@ -89,7 +92,7 @@ class PrometheusRemoteWriteExporter(MetricExporter):
         )
         self.settings = settings
         self._stats = Stats()
-        self._encoder = self._new_encoder()
+        self._encoder, self._upgrader = self._new_encoder()
         self._sender = Sender(settings, session, stats=self._stats)
         self._telemetry = new_telemetry(settings.endpoint, meter_provider)
         self._send = self._sender.send
@@ -118,10 +121,11 @@ class PrometheusRemoteWriteExporter(MetricExporter):
     def __repr__(self) -> str:
         return f"PrometheusRemoteWriteExporter({self.settings.endpoint!r})"
 
-    def _new_encoder(self) -> MetricsEncoder:
+    def _new_encoder(self) -> tuple[MetricsEncoder, Upgrader]:
+        """The encoder, and what rewrites its requests as Remote Write 2.0 (used only then)."""
         queue = self.settings.remote_write_queue
         caches = self.settings.encoder_caches
-        return MetricsEncoder(
+        encoder = MetricsEncoder(
             self.settings.translation_settings(),
             num_shards=queue.num_consumers if queue.enabled else 1,
             max_batch_size_bytes=self.settings.max_batch_size_bytes,
@@ -130,6 +134,8 @@ class PrometheusRemoteWriteExporter(MetricExporter):
             max_bucket_layouts=caches.max_bucket_layouts,
             max_entry_templates=caches.max_entry_templates,
         )
+        limit = self.settings.max_batch_size_bytes
+        return encoder, Upgrader(encoder.catalog, limit, caches.max_label_values)
 
     def after_fork_in_child(self) -> None:
         """Run in a child process after `os.fork()` (registered at construction).
@@ -142,7 +148,7 @@ class PrometheusRemoteWriteExporter(MetricExporter):
         self._stats.after_fork_in_child()
         self._log.after_fork_in_child()
         self._sender.after_fork_in_child()
-        self._encoder = self._new_encoder()
+        self._encoder, self._upgrader = self._new_encoder()
         if self._queue is not None and not self._shut_down:
             self._queue.after_fork_in_child()
         if self._telemetry is not None:
@@ -244,40 +250,27 @@ class PrometheusRemoteWriteExporter(MetricExporter):
     def _handoff(
         self, refused: list[EncodedRequest], deadline: float, operation: Operation | None = None
     ) -> Callable[[EncodedRequest], None]:
-        """Where encoded requests go: the queue, or (queue disabled) straight to the sender,
-        which must be done by `deadline`; with telemetry on, each is tracked first."""
-        queue = self._queue
-        if queue is None:
+        """Where this export's requests go (see `upstream_prw.handoff`); in Remote Write
+        2.0 the encoder's requests are rewritten first, and what it encodes says so."""
+        v2 = self._uses_v2()
+        self._encoder.v2 = v2
+        return handoff(
+            self._queue,
+            self._send,
+            self._stop,
+            refused,
+            deadline,
+            tracked=None if operation is None else (self._telemetry, operation),
+            upgrade=self._upgrader.upgrade if v2 else None,
+        )
 
-            def send_now(request: EncodedRequest) -> None:
-                if not self._send(request, self._stop, deadline).delivered:
-                    refused.append(request)
-
-            handoff = send_now
-        else:
-
-            def enqueue(request: EncodedRequest) -> None:
-                if not queue.put(request):
-                    refused.append(request)
-
-            handoff = enqueue
-        if operation is None or self._telemetry is None:
-            return handoff
-        return _tracked(handoff, self._telemetry, operation)
-
-
-def _tracked(
-    handoff: Callable[[EncodedRequest], None],
-    telemetry: ExportTelemetry,
-    operation: Operation,
-) -> Callable[[EncodedRequest], None]:
-    """`handoff`, telling the telemetry first which export each request belongs to."""
-
-    def tracked(request: EncodedRequest) -> None:
-        telemetry.handed_off(operation, request)
-        handoff(request)
-
-    return tracked
+    def _uses_v2(self) -> bool:
+        """Remote Write 2.0 for this export: configured, and not turned down by the
+        receiver (the sender's negotiation says, and tries 2.0 again after a while)."""
+        negotiation = getattr(self._sender, "negotiation", None)
+        if negotiation is None:
+            return self.settings.protobuf_message == V2_MESSAGE
+        return bool(negotiation.use_v2())
 
 
 def new_exporter(
