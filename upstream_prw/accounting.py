@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import Any
 
 from upstream_prw.encode import EncodedRequest, EncodeReport
+from upstream_prw.send.negotiation import carried
 from upstream_prw.send.stats import Stats
 
 __all__ = ["ExportLog", "count_points"]
@@ -63,7 +64,7 @@ class ExportLog:
             more = f"; and {len(reasons) - 5} more" if len(reasons) > 5 else ""
             problems.append(f"{report.dropped_points} points not translatable: {shown}{more}")
         if refused:
-            samples = sum(r.samples for r in refused)
+            samples = sum(map(carried, refused))
             where = "queued (queue full)" if self._queued else "sent"
             problems.append(
                 f"{len(refused)} of {report.requests} requests ({samples} samples) not {where}"

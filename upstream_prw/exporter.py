@@ -34,7 +34,6 @@ from opentelemetry.sdk.metrics.export import (
 from upstream_prw.accounting import ExportLog, count_points
 from upstream_prw.config import RemoteWriteSettings
 from upstream_prw.config.keywords import settings_or_keywords
-from upstream_prw.config.translation import V2_MESSAGE
 from upstream_prw.encode.batches import EncodedRequest
 from upstream_prw.encode.encoder import MetricsEncoder
 from upstream_prw.encode.upgrade import Upgrader
@@ -267,10 +266,7 @@ class PrometheusRemoteWriteExporter(MetricExporter):
     def _uses_v2(self) -> bool:
         """Remote Write 2.0 for this export: configured, and not turned down by the
         receiver (the sender's negotiation says, and tries 2.0 again after a while)."""
-        negotiation = getattr(self._sender, "negotiation", None)
-        if negotiation is None:
-            return self.settings.protobuf_message == V2_MESSAGE
-        return bool(negotiation.use_v2())
+        return self._sender.negotiation.use_v2()
 
 
 def new_exporter(

@@ -22,6 +22,7 @@ from cortex_exporter.cli.explain import Diagnosis, explain_error, explain_respon
 from cortex_exporter.cli.origins import Origins
 from cortex_exporter.cli.output import Report, redact_key
 from cortex_exporter.cli.probe import ProbeResult, probe_request, send_probe
+from cortex_exporter.cli.probe_v2 import probe_v2
 from cortex_exporter.cli.readback import query_endpoint, read_back, selector
 from cortex_exporter.config import Config
 from cortex_exporter.factory import build_session, resolve_source
@@ -180,6 +181,8 @@ def run_check(
         ok = _explain(report, diagnosis, advise=not (diagnosis.ok and query_url))
         if ok and query_url:
             ok = _read_back(report, session, result, settings, query_url, query_timeout)
+        if ok:  # the 1.0 probe was taken: does the endpoint take 2.0 too?
+            probe_v2(report, settings, session, result.encoded)
     return _result(report, ok)
 
 

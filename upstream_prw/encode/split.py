@@ -12,9 +12,7 @@ from collections.abc import Iterator
 
 import cramjam
 
-from upstream_prw.config.translation import V2_MESSAGE
 from upstream_prw.encode.batches import EncodedRequest
-from upstream_prw.encode.downgrade import to_v1
 
 __all__ = ["series_entries", "series_name", "split_request"]
 
@@ -22,9 +20,6 @@ _TIMESERIES = 0x0A  # WriteRequest.timeseries, length-delimited
 _LABELS = 0x0A  # TimeSeries.labels
 _SAMPLES = 0x12  # TimeSeries.samples
 _HISTOGRAMS = 0x22  # TimeSeries.histograms
-_V2_SYMBOLS = 0x22  # Request.symbols (2.0)
-_V2_TIMESERIES = 0x2A  # Request.timeseries (2.0)
-_V2_COUNTED = {0x12: 0, 0x1A: 1, 0x22: 2}  # 2.0 TimeSeries: samples, histograms, exemplars
 
 
 def _read_varint(data: bytes, pos: int) -> tuple[int, int]:
@@ -81,8 +76,6 @@ def _request(shard: int, entries: list[bytes]) -> EncodedRequest:
 
 def split_request(request: EncodedRequest) -> tuple[EncodedRequest, EncodedRequest] | None:
     """The request's series in two requests, in order; None when it holds a single one."""
-    if request.message == V2_MESSAGE:
-        return _split_v2(request)
     entries = series_entries(request)
     if len(entries) < 2:
         return None
@@ -90,39 +83,8 @@ def split_request(request: EncodedRequest) -> tuple[EncodedRequest, EncodedReque
     return _request(request.shard, entries[:half]), _request(request.shard, entries[half:])
 
 
-def _split_v2(request: EncodedRequest) -> tuple[EncodedRequest, EncodedRequest] | None:
-    """A 2.0 request's series in two, each half with the whole symbol table (a string no
-    series of the half refers to is allowed; a missing one would not be)."""
-    raw = bytes(cramjam.snappy.decompress_raw(request.payload))
-    symbols = [whole for tag, whole, _ in _fields(raw) if tag == _V2_SYMBOLS]
-    entries = [whole for tag, whole, _ in _fields(raw) if tag == _V2_TIMESERIES]
-    if len(entries) < 2:
-        return None
-    table = b"".join(symbols)
-    half = len(entries) // 2
-    return _request_v2(request.shard, table, entries[:half]), _request_v2(
-        request.shard, table, entries[half:]
-    )
-
-
-def _request_v2(shard: int, table: bytes, entries: list[bytes]) -> EncodedRequest:
-    raw = table + b"".join(entries)
-    counts = [0, 0, 0]  # samples, histograms, exemplars
-    for entry in entries:
-        _, _, body = next(_fields(entry))
-        for tag, _, _ in _fields(body):
-            if tag in _V2_COUNTED:
-                counts[_V2_COUNTED[tag]] += 1
-    payload = bytes(cramjam.snappy.compress_raw(raw))
-    return EncodedRequest(
-        shard, payload, len(raw), len(entries), counts[0], V2_MESSAGE, counts[1], counts[2]
-    )
-
-
 def series_name(request: EncodedRequest) -> str:
     """The first series' labels as `name{label="value",...}`, for a message."""
-    if request.message == V2_MESSAGE:
-        request = to_v1(request, 1)[0] if request.series else request
     entries = series_entries(request)
     if not entries:
         return "(no series)"

@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Callable
 
 from upstream_prw.encode.batches import EncodedRequest
+from upstream_prw.send.negotiation import carried
 from upstream_prw.send.stats import Stats
 
 __all__ = ["Deliver", "ShardedQueue"]
@@ -111,9 +112,9 @@ class ShardedQueue:
                 self._work[index].notify()
                 return True
             closed = self._closed
-        self.stats.record_dropped(request.samples)
+        self.stats.record_dropped(carried(request))
         logger.debug(
-            "queue %s: dropped %d samples", "closed" if closed else "full", request.samples
+            "queue %s: dropped %d samples", "closed" if closed else "full", carried(request)
         )
         return False
 
@@ -172,9 +173,9 @@ class ShardedQueue:
                 while pending:
                     seq, request = pending.popleft()
                     self._finish(index, seq, request)
-                    self.stats.record_failed(request.samples)
+                    self.stats.record_failed(carried(request))
                     requests += 1
-                    samples += request.samples
+                    samples += carried(request)
                 self._work[index].notify_all()
         return (requests, samples) if requests else None
 
@@ -205,7 +206,7 @@ class ShardedQueue:
                 self._finish(index, seq, request)
 
     def _report(self, exc: Exception, request: EncodedRequest) -> None:
-        self.stats.record_failed(request.samples)
+        self.stats.record_failed(carried(request))
         kind = type(exc).__qualname__
         with self._lock:
             first = kind not in self._logged_kinds

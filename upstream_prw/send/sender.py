@@ -5,7 +5,8 @@ signs each retry anew. No retrying adapter is mounted; waits happen on the calle
 so shutdown interrupts them. Every attempt ends by a wall-clock limit (`timeout`, and the
 caller's deadline), the answer is streamed and at most 64 KiB of it kept. `send` never
 raises: it returns a `SendOutcome`; failures reach the log through `FailureLog`, the first
-of each kind at once.
+of each kind at once. A 2.0 request the receiver turns down (see `negotiation`) is sent
+again as 1.0, and so is one still waiting when another's answer turned 2.0 down.
 """
 
 from __future__ import annotations
@@ -16,21 +17,21 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import NamedTuple
 
 import requests
-from requests.adapters import HTTPAdapter
 
 from upstream_prw.config import RemoteWriteSettings
+from upstream_prw.config.translation import V2_MESSAGE
 from upstream_prw.encode.batches import EncodedRequest
-from upstream_prw.encode.split import series_name, split_request
+from upstream_prw.encode.downgrade import to_v1
 from upstream_prw.send.failures import FailureLog, hint_for
-from upstream_prw.send.response import loggable, read_capped
-from upstream_prw.send.retry import RetryPolicy, parse_retry_after
-from upstream_prw.send.session import ConfiguredAuth, has_configured_auth, settle_environment
+from upstream_prw.send.halves import first_series_name, split_in_two
+from upstream_prw.send.negotiation import Negotiation, Written, carried, turned_down
+from upstream_prw.send.response import loggable
+from upstream_prw.send.retry import RetryPolicy
+from upstream_prw.send.session import has_configured_auth, settle_environment
 from upstream_prw.send.stats import Stats
-from upstream_prw.send.watchdog import WatchedAdapter, watchdog, watched
-from upstream_prw.version import USER_AGENT
+from upstream_prw.send.transport import Transport
 
 __all__ = ["PERMANENT_REQUEST_ERRORS", "SendOutcome", "Sender"]
 
@@ -67,14 +68,6 @@ class SendOutcome:
     error_type: str | None = None
 
 
-class _Attempt(NamedTuple):
-    status: int | None
-    exc: Exception | None
-    retry_after: float | None
-    body: str
-    reason: str = ""
-
-
 class Sender:
     """Delivers `EncodedRequest`s to one remote-write endpoint."""
 
@@ -97,33 +90,13 @@ class Sender:
             session = requests.Session()
             settle_environment(session, settings.endpoint, netrc=not has_configured_auth(settings))
         self._session = session
-        self._watch_adapters()
-        self.auth = ConfiguredAuth(settings, session)
+        self._transport = Transport(settings, session, clock=clock, wall_clock=wall_clock)
+        self.auth = self._transport.auth
         self._clock = clock
-        self._wall_clock = wall_clock
         self._rng = random.Random() if rng is None else rng
         self.stats = Stats() if stats is None else stats
         self.failures = FailureLog(settings.endpoint, backlog=self._backlog, clock=clock)
-        self._headers = {
-            **settings.headers,
-            "Content-Encoding": "snappy",
-            "Content-Type": "application/x-protobuf",
-            "X-Prometheus-Remote-Write-Version": "0.1.0",
-            "User-Agent": USER_AGENT,
-        }
-        tls = settings.tls
-        self._verify: bool | str | None = tls.ca_file
-        if tls.insecure_skip_verify:
-            self._verify = False
-            logger.warning(
-                "TLS certificate verification is disabled for %s (tls.insecure_skip_verify)",
-                settings.endpoint,
-            )
-        self._cert: str | tuple[str, str] | None = tls.cert_file
-        if tls.cert_file is not None and tls.key_file is not None:
-            self._cert = (tls.cert_file, tls.key_file)
-        proxy = settings.proxy_url
-        self._proxies = {"http": proxy, "https": proxy} if proxy is not None else None
+        self.negotiation = Negotiation.from_settings(settings, clock=clock)
         self._closed = False
         self._last_success = float("-inf")  # on the clock: when a request was last taken
 
@@ -133,58 +106,6 @@ class Sender:
     def _backlog(self) -> str:
         snapshot = self.stats.snapshot()
         return f"{snapshot.queue_depth} requests queued, {snapshot.samples_dropped} samples dropped"
-
-    def _watch_adapters(self) -> None:
-        """Let the watchdog cut attempts at their deadline, through plain adapters (those of
-        a session we made, and requests' defaults); a custom adapter is its owner's."""
-        for prefix, adapter in list(self._session.adapters.items()):
-            if type(adapter) is HTTPAdapter:
-                self._session.mount(prefix, watched(adapter))
-
-    def _attempt(self, request: EncodedRequest, limit: float) -> _Attempt:
-        """One POST, over by `limit` (on the clock) at the latest, its answer streamed."""
-        with watchdog.watching(watchdog.clock() + limit - self._clock()) as watch:
-            result = self._post(request, limit)
-        if watch.expired and result.status is None:
-            timeout = self._settings.timeout
-            cut = requests.exceptions.ReadTimeout(f"no complete answer within {timeout:g}s")
-            return _Attempt(None, cut, None, "")
-        return result
-
-    def _post(self, request: EncodedRequest, limit: float) -> _Attempt:
-        try:
-            response = self._session.post(
-                self._settings.endpoint,
-                data=request.payload,
-                headers=self._headers,
-                auth=self.auth.for_request(),
-                timeout=max(limit - self._clock(), 0.001),
-                verify=self._verify,
-                cert=self._cert,
-                proxies=self._proxies,
-                allow_redirects=False,  # a redirected POST may arrive as a body-less GET
-                stream=True,  # the body is read below, capped and by the deadline
-            )
-        except Exception as exc:  # an auth hook may raise anything; classify() decides
-            return _Attempt(None, exc, None, "")
-        try:
-            status = response.status_code
-            body = read_capped(response, limit, self._clock)
-            if 200 <= status < 300:
-                return _Attempt(status, None, None, "")
-            header = response.headers.get("Retry-After")
-            retry_after = None if header is None else parse_retry_after(header, self._wall_clock())
-            return _Attempt(status, None, retry_after, loggable(body), response.reason or "")
-        finally:
-            response.close()
-
-    def _describe(self, attempt: _Attempt) -> tuple[str, str]:
-        """The failure's kind (what is logged once) and its description."""
-        if attempt.exc is not None:
-            kind = type(attempt.exc).__name__
-            return kind, self.auth.redact(loggable(f"{kind}: {attempt.exc}".encode()))
-        kind = f"HTTP {attempt.status} {loggable(attempt.reason.encode())}".rstrip()
-        return kind, f"HTTP {attempt.status}: {attempt.body or attempt.reason}"
 
     def send(
         self, request: EncodedRequest, stop: threading.Event, deadline: float | None = None
@@ -201,6 +122,8 @@ class Sender:
         error_type = "timeout"
         refused_since: float | None = None  # when the first 5xx answered it
         while True:
+            if request.message == V2_MESSAGE and self.negotiation.refused():
+                return self._as_v1(request, stop, deadline, attempts)  # queued or retried
             now = self._clock()
             limit = now + self._settings.timeout
             if deadline is not None:
@@ -208,15 +131,17 @@ class Sender:
             if limit <= now:
                 return self._give_up(request, attempts, status, error, error_type)
             attempts += 1
-            result = self._attempt(request, limit)
+            result = self._transport.attempt(request, limit)
             status = result.status
+            if request.message == V2_MESSAGE:
+                answer = turned_down(status, result.written, result.reason, result.body)
+                if answer:
+                    return self._as_v1(request, stop, deadline, attempts, answer, status)
             decision = self._policy.classify(result.status, result.exc)
             if decision == "success":
-                self.stats.record_sent(request.samples)
-                self.failures.delivered()
-                self._last_success = self._clock()
+                self._delivered(request, result.written)
                 return SendOutcome(True, attempts, result.status)
-            kind, error = self._describe(result)
+            kind, error = self._transport.describe(result)
             error_type = str(status) if result.exc is None else type(result.exc).__name__
             self.failures.attempt_failed(kind, error, hint_for(result.status, error))
             if decision == "permanent" or stop.is_set():
@@ -237,6 +162,42 @@ class Sender:
                 return self._give_up(request, attempts, status, error, error_type)
             self.stats.record_retry()
 
+    def _delivered(self, request: EncodedRequest, written: Written | None) -> None:
+        self.stats.record_sent(carried(request))
+        if written is not None:  # a 1.0 answer may carry them too; only 2.0's are compared
+            v2 = request.message == V2_MESSAGE
+            fewer = v2 and self.negotiation.accepted(request, written)
+            self.stats.record_written(
+                written.samples, written.histograms, written.exemplars, fewer=fewer
+            )
+        self.failures.delivered()
+        self._last_success = self._clock()
+
+    def _as_v1(
+        self,
+        request: EncodedRequest,
+        stop: threading.Event,
+        deadline: float | None,
+        attempts: int,
+        answer: str = "",
+        status: int | None = None,
+    ) -> SendOutcome:
+        """Send a 2.0 request's data as 1.0: `answer` turned it down (none: 2.0 had been
+        turned down before it went). After a 400, only 1.0 being taken says "1.x receiver";
+        a 400 to the 1.0 requests too is the data's fault, and final."""
+        if answer and status != 400:
+            self.negotiation.refuse(answer)
+        try:
+            parts = to_v1(request, self._settings.max_batch_size_bytes)
+        except Exception as exc:  # a request we cannot read cannot go as 1.0 either
+            error = f"cannot turn a 2.0 request into 1.0: {type(exc).__name__}: {exc}"
+            self.failures.attempt_failed("unreadable 2.0 request", loggable(error.encode()), "")
+            return self._give_up(request, attempts, status, error, type(exc).__name__)
+        outcomes = [self.send(part, stop, deadline) for part in parts]
+        if answer and status == 400 and all(outcome.delivered for outcome in outcomes):
+            self.negotiation.refuse(answer)
+        return _combined(attempts, outcomes)
+
     def _split(
         self,
         request: EncodedRequest,
@@ -248,9 +209,9 @@ class Sender:
     ) -> SendOutcome:
         """Send the request's halves one after the other (so its series stay in order); a
         single series still refused is given up, named, like a rejected request."""
-        halves = split_request(request)
+        halves = split_in_two(request)
         if halves is None:
-            name = series_name(request)
+            name = first_series_name(request)
             self.failures.attempt_failed(
                 "a series refused alone",
                 f"{name}: {error}",
@@ -258,16 +219,7 @@ class Sender:
             )
             return self._give_up(request, attempts, None, f"{name}: {error}", error_type)
         logger.debug("remote write: splitting a request refused %d times", attempts)
-        first, second = (self.send(half, stop, deadline) for half in halves)
-        delivered = first.delivered and second.delivered
-        failed = first if not first.delivered else second
-        return SendOutcome(
-            delivered,
-            attempts + first.attempts + second.attempts,
-            second.status,
-            None if delivered else failed.error,
-            None if delivered else failed.error_type,
-        )
+        return _combined(attempts, [self.send(half, stop, deadline) for half in halves])
 
     def _give_up(
         self,
@@ -277,7 +229,7 @@ class Sender:
         error: str,
         error_type: str,
     ) -> SendOutcome:
-        self.stats.record_failed(request.samples)
+        self.stats.record_failed(carried(request))
         self.failures.gave_up()
         logger.debug("remote write gave up after %d attempt(s): %s", attempts, error)
         return SendOutcome(False, attempts, status, error, error_type)
@@ -286,12 +238,24 @@ class Sender:
         """Pooled connections are the parent's sockets, and their locks may have been held
         at the fork: plain adapters are replaced (a custom one is its owner's to renew)."""
         self.failures.after_fork_in_child()
-        for prefix, adapter in list(self._session.adapters.items()):
-            if type(adapter) in (HTTPAdapter, WatchedAdapter):
-                self._session.mount(prefix, watched(HTTPAdapter()))
+        self.negotiation.after_fork_in_child()
+        self._transport.after_fork_in_child()
 
     def close(self) -> None:
         """Close the session if we created it; a session given to us belongs to the caller."""
         if self._owns_session and not self._closed:
             self._closed = True
             self._session.close()
+
+
+def _combined(attempts: int, outcomes: list[SendOutcome]) -> SendOutcome:
+    """One outcome for requests sent in place of one: delivered when all were; the error
+    of the first that was not."""
+    failed = next((outcome for outcome in outcomes if not outcome.delivered), None)
+    return SendOutcome(
+        failed is None,
+        attempts + sum(outcome.attempts for outcome in outcomes),
+        outcomes[-1].status if outcomes else None,
+        None if failed is None else failed.error,
+        None if failed is None else failed.error_type,
+    )

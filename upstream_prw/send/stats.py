@@ -1,4 +1,8 @@
-"""Counters shared by the sender, the queue and the exporter: a lock and a few ints."""
+"""Counters shared by the sender, the queue and the exporter: a lock and a few ints.
+
+The `*_written` counts are what Remote Write 2.0 receivers say they wrote (their
+`X-Prometheus-Remote-Write-*-Written` headers); 1.0 receivers say nothing, so they stay 0.
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,10 @@ class StatsSnapshot:
     requests_failed: int = 0
     requests_retried: int = 0
     queue_depth: int = 0
+    samples_written: int = 0
+    histograms_written: int = 0
+    exemplars_written: int = 0
+    requests_written_fewer: int = 0
 
 
 class Stats:
@@ -33,6 +41,8 @@ class Stats:
         self._requests_failed = 0
         self._requests_retried = 0
         self._queue_depth = 0
+        self._written = [0, 0, 0]  # samples, histograms, exemplars
+        self._written_fewer = 0
 
     def after_fork_in_child(self) -> None:
         """A lock held at the fork would never be released here; nothing is queued yet."""
@@ -50,6 +60,17 @@ class Stats:
         with self._lock:
             self._requests_failed += 1
             self._samples_failed += samples
+
+    def record_written(
+        self, samples: int, histograms: int, exemplars: int, *, fewer: bool = False
+    ) -> None:
+        """What a 2.0 receiver said it wrote of one request it took; `fewer` when that was
+        less than the request carried."""
+        with self._lock:
+            self._written[0] += samples
+            self._written[1] += histograms
+            self._written[2] += exemplars
+            self._written_fewer += fewer
 
     def record_retry(self) -> None:
         """One more attempt of a request that failed transiently."""
@@ -75,4 +96,8 @@ class Stats:
                 requests_failed=self._requests_failed,
                 requests_retried=self._requests_retried,
                 queue_depth=self._queue_depth,
+                samples_written=self._written[0],
+                histograms_written=self._written[1],
+                exemplars_written=self._written[2],
+                requests_written_fewer=self._written_fewer,
             )

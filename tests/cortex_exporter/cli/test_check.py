@@ -112,9 +112,9 @@ def test_the_probe_is_one_signed_gauge_sample(
         secrets={ACCESS_KEY: SECRET_KEY}, region="us-east-1", service="aps"
     ) as rx:
         status, output = _run(capsys, "--config", _config(tmp_path, rx.url))
-        (write,) = rx.received
+        write, probe_v2 = rx.received  # then the 2.0 question, signed as well
     assert status == 0, output
-    assert write.signature_ok
+    assert write.signature_ok and probe_v2.signature_ok
     ((labels, value),) = [(dict(s.labels), s.samples[0][1]) for s in write.series]
     assert labels["__name__"] == "cortex_exporter_check"
     assert labels["job"] == "cortex-exporter-check"

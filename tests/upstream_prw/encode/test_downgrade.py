@@ -56,23 +56,3 @@ def test_a_request_too_large_as_1_0_is_cut_below_the_limit() -> None:
 def test_a_1_0_request_is_returned_as_it_is() -> None:
     request = EncodedRequest(0, b"", 0, 0, 0)
     assert to_v1(request, 10) == [request]
-
-
-def test_a_2_0_request_splits_in_halves_each_with_the_symbol_table() -> None:
-    from upstream_prw.encode.split import series_name, split_request
-
-    request = _v2_request(5)
-    first, second = split_request(request) or (None, None)
-    assert first is not None and second is not None
-    assert (first.message, second.message) == (V2_MESSAGE, V2_MESSAGE)
-    decoded_halves = []
-    for half in (first, second):
-        raw = bytes(cramjam.snappy.decompress_raw(half.payload))
-        assert len(raw) == half.raw_size
-        decoded_halves.append(v2.Request.FromString(raw))
-    assert [len(m.timeseries) for m in decoded_halves] == [2, 3]
-    assert (first.samples, first.histograms, first.exemplars) == (1, 1, 2)
-    assert (second.samples, second.histograms, second.exemplars) == (2, 1, 3)
-    values = [s.value for m in decoded_halves for ts in m.timeseries for s in ts.samples]
-    assert values == [1.0, 2.0, 4.0]
-    assert series_name(request) == 'up{job="i-0"}'

@@ -316,7 +316,8 @@ def test_secrets_never_reach_logs_or_repr(
     )
     sender = Sender(settings)
     with caplog.at_level(logging.DEBUG):
-        sender._proxies = None  # keep the proxy's password in the settings, but connect directly
+        # keep the proxy's password in the settings, but connect directly
+        sender._transport._proxies = None
         outcome = _send(sender)
     assert outcome.status == 400
     assert receiver.received[0].headers["Authorization"] == "Bearer tok-SECRET-1"
