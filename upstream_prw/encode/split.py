@@ -13,6 +13,7 @@ from collections.abc import Iterator
 import cramjam
 
 from upstream_prw.encode.batches import EncodedRequest
+from upstream_prw.encode.wire import read_varint
 
 __all__ = ["series_entries", "series_name", "split_request"]
 
@@ -22,31 +23,20 @@ _SAMPLES = 0x12  # TimeSeries.samples
 _HISTOGRAMS = 0x22  # TimeSeries.histograms
 
 
-def _read_varint(data: bytes, pos: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        byte = data[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return value, pos
-        shift += 7
-
-
 def _fields(data: bytes) -> Iterator[tuple[int, bytes, bytes]]:
     """(tag, the field's whole bytes, its payload) for each length-delimited field; other
     wire types are skipped over (a WriteRequest's top level has none)."""
     pos = 0
     while pos < len(data):
         start = pos
-        tag, pos = _read_varint(data, pos)
+        tag, pos = read_varint(data, pos)
         wire_type = tag & 7
         if wire_type == 2:
-            length, pos = _read_varint(data, pos)
+            length, pos = read_varint(data, pos)
             yield tag, data[start : pos + length], data[pos : pos + length]
             pos += length
         elif wire_type == 0:
-            _, pos = _read_varint(data, pos)
+            _, pos = read_varint(data, pos)
         elif wire_type == 1:
             pos += 8
         elif wire_type == 5:

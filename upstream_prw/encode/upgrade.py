@@ -24,7 +24,7 @@ from upstream_prw.config.translation import V1_MESSAGE, V2_MESSAGE
 from upstream_prw.encode.batches import EncodedRequest
 from upstream_prw.encode.lru import LRU
 from upstream_prw.encode.split import split_request
-from upstream_prw.encode.wire import length_prefixed, varint
+from upstream_prw.encode.wire import length_prefixed, read_varint, varint
 
 __all__ = ["Metadata", "Upgrader"]
 
@@ -41,28 +41,17 @@ _LABEL = 0x0A  # TimeSeries.labels (1.0), Exemplar.labels (1.0), Label.name
 _NAME = b"__name__"
 
 
-def _varint_at(data: bytes, pos: int) -> tuple[int, int]:
-    value = shift = 0
-    while True:
-        byte = data[pos]
-        pos += 1
-        value |= (byte & 0x7F) << shift
-        if byte < 0x80:
-            return value, pos
-        shift += 7
-
-
 def _label_strings(block: bytes) -> list[bytes]:
     """Name, value, name, value, ... of the 1.0 `Label` entries in `block`."""
     strings: list[bytes] = []
     pos, end = 0, len(block)
     while pos < end:
-        length, pos = _varint_at(block, pos + 1)  # past the entry's tag
+        length, pos = read_varint(block, pos + 1)  # past the entry's tag
         label_end = pos + length
         name = value = b""
         while pos < label_end:  # Label{name = 1, value = 2}; an empty one is left out
             field = block[pos]
-            size, pos = _varint_at(block, pos + 1)
+            size, pos = read_varint(block, pos + 1)
             if field == 0x0A:
                 name = block[pos : pos + size]
             else:
@@ -120,7 +109,7 @@ class Upgrader:
         pos, end = 0, len(raw)
         while pos < end:
             tag = raw[pos]
-            length, pos = _varint_at(raw, pos + 1)
+            length, pos = read_varint(raw, pos + 1)
             entry_end = pos + length
             if tag == 0x0A:  # WriteRequest.timeseries; metadata (field 3) has no 2.0 place
                 entry, counts = self._series_entry(raw, pos, entry_end, symbols)
@@ -138,7 +127,7 @@ class Upgrader:
     ) -> tuple[bytes, tuple[int, int, int]]:
         start = pos
         while pos < end and raw[pos] == _LABEL:
-            length, pos = _varint_at(raw, pos + 1)
+            length, pos = read_varint(raw, pos + 1)
             pos += length
         block = raw[start:pos]
         known = self._series.get(block)
@@ -153,7 +142,7 @@ class Upgrader:
         samples = histograms = exemplars = 0
         while pos < end:
             field = raw[pos]
-            length, body = _varint_at(raw, pos + 1)
+            length, body = read_varint(raw, pos + 1)
             field_end = body + length
             if field == _SAMPLE:
                 parts.append(raw[pos:field_end])
@@ -198,7 +187,7 @@ def _exemplar(raw: bytes, pos: int, end: int, symbols: dict[bytes, int]) -> byte
     """A 1.0 exemplar (labels, value, timestamp) as a 2.0 one (label references first)."""
     start = pos
     while pos < end and raw[pos] == _LABEL:
-        length, pos = _varint_at(raw, pos + 1)
+        length, pos = read_varint(raw, pos + 1)
         pos += length
     refs = _refs(b"\x0a", _label_strings(raw[start:pos]), symbols)
     return length_prefixed(b"\x22", refs + raw[pos:end])

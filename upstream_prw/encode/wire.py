@@ -22,6 +22,7 @@ __all__ = [
     "length_prefixed",
     "metadata_bytes",
     "pack_double",
+    "read_varint",
     "sample_bytes",
     "sample_tail",
     "timeseries_bytes",
@@ -48,6 +49,18 @@ _SMALL_VARINTS = tuple(_varint(i) for i in range(16384))  # lengths: most fit in
 def varint(n: int) -> bytes:
     """Base-128 varint; negative int64 values take ten bytes (two's complement)."""
     return _SMALL_VARINTS[n] if 0 <= n < 16384 else _varint(n)
+
+
+def read_varint(data: bytes, pos: int) -> tuple[int, int]:
+    """The varint at `pos`, and the position after it."""
+    value = shift = 0
+    while True:
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, pos
+        shift += 7
 
 
 def sample_tail(timestamp_ms: int, start_ms: int = 0) -> tuple[bytes, int]:

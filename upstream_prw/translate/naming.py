@@ -77,17 +77,20 @@ def _words(text: str) -> list[str]:
     return [t for t in _WORD_SPLIT.split(text) if t]
 
 
-def unit_suffix_tokens(unit: str) -> tuple[list[str], list[str]]:
-    """Name tokens for a unit: (main unit tokens, per-unit tokens). `{...}` parts are dropped."""
+def _unit_words(unit: str) -> tuple[str, str]:
+    """The unit's main part and its "per" part, each as the word Prometheus uses (or as
+    written); "" for a part that is missing or an annotation (`{...}`)."""
     main, _, per = unit.partition("/")
     main, per = main.strip(), per.strip()
-    main_tokens: list[str] = []
-    per_tokens: list[str] = []
-    if main and "{" not in main and "}" not in main:
-        main_tokens = _words(_UNIT_WORDS.get(main, main))
-    if per and "{" not in per and "}" not in per:
-        per_tokens = _words(_PER_UNIT_WORDS.get(per, per))
-    return main_tokens, per_tokens
+    main = "" if not main or "{" in main or "}" in main else _UNIT_WORDS.get(main, main)
+    per = "" if not per or "{" in per or "}" in per else _PER_UNIT_WORDS.get(per, per)
+    return main, per
+
+
+def unit_suffix_tokens(unit: str) -> tuple[list[str], list[str]]:
+    """Name tokens for a unit: (main unit tokens, per-unit tokens). `{...}` parts are dropped."""
+    main, per = _unit_words(unit)
+    return _words(main), _words(per)
 
 
 def metric_name(
@@ -162,10 +165,7 @@ def utf8_metric_name(
         name = f"{namespace}_{name}"
     if not add_suffixes:
         return name
-    main, _, per = unit.partition("/")
-    main, per = main.strip(), per.strip()
-    main = "" if not main or "{" in main or "}" in main else _UNIT_WORDS.get(main, main)
-    per = "" if not per or "{" in per or "}" in per else _PER_UNIT_WORDS.get(per, per)
+    main, per = _unit_words(unit)
     per = f"per_{per}" if per else ""
     ratio = ratio_gauge and unit == "1"
     for suffix, applies in (("ratio", ratio), ("total", counter), (per, bool(per))):

@@ -7,12 +7,35 @@ tools use to show a request.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from tests.upstream_prw.reference.translation import Metadata
 from upstream_prw.proto import remote_pb2
 from upstream_prw.translate.model import Series
+from upstream_prw.translate.native import NativeHistogram
 
-__all__ = ["write_request"]
+__all__ = ["fill_histogram", "write_request"]
+
+
+def fill_histogram(message: Any, h: NativeHistogram, start_ms: int = 0) -> None:
+    """A `Histogram` message of either version (their fields 1-16 are the same) from `h`;
+    `start_ms` only in 2.0's."""
+    message.count_int = h.count
+    message.sum = h.sum
+    message.schema = h.schema
+    message.zero_threshold = h.zero_threshold
+    message.zero_count_int = h.zero_count
+    message.negative_deltas.extend(h.negative_deltas)
+    message.positive_deltas.extend(h.positive_deltas)
+    message.reset_hint = h.reset_hint
+    message.timestamp = h.timestamp_ms
+    message.custom_values.extend(h.custom_values)
+    for offset, length in h.negative_spans:
+        message.negative_spans.add(offset=offset, length=length)
+    for offset, length in h.positive_spans:
+        message.positive_spans.add(offset=offset, length=length)
+    if start_ms:
+        message.start_timestamp = start_ms
 
 
 def write_request(
@@ -30,21 +53,7 @@ def write_request(
             for name, value in e.labels:
                 ex.labels.add(name=name, value=value)
         for h in s.histograms:
-            ph = ts.histograms.add(
-                count_int=h.count,
-                sum=h.sum,
-                schema=h.schema,
-                zero_threshold=h.zero_threshold,
-                zero_count_int=h.zero_count,
-                negative_deltas=h.negative_deltas,
-                positive_deltas=h.positive_deltas,
-                reset_hint=h.reset_hint,
-                timestamp=h.timestamp_ms,
-            )
-            for offset, length in h.negative_spans:
-                ph.negative_spans.add(offset=offset, length=length)
-            for offset, length in h.positive_spans:
-                ph.positive_spans.add(offset=offset, length=length)
+            fill_histogram(ts.histograms.add(), h)
     for metric_type, family, help_text, unit in metadata:
         request.metadata.add(
             type=metric_type,

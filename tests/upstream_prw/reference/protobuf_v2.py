@@ -10,6 +10,7 @@ from __future__ import annotations
 import struct
 from typing import Any
 
+from tests.upstream_prw.reference.protobuf import fill_histogram
 from tests.upstream_prw.reference.translation import Translation
 from upstream_prw.proto import remote_v2_pb2 as v2
 
@@ -31,23 +32,7 @@ def request_v2(translation: Translation) -> v2.Request:
         for sample, timestamp in s.samples:
             ts.samples.add(value=sample, timestamp=timestamp, start_timestamp=next(starts, 0))
         for h in s.histograms:
-            ph = ts.histograms.add(
-                count_int=h.count,
-                sum=h.sum,
-                schema=h.schema,
-                zero_threshold=h.zero_threshold,
-                zero_count_int=h.zero_count,
-                negative_deltas=h.negative_deltas,
-                positive_deltas=h.positive_deltas,
-                reset_hint=h.reset_hint,  # type: ignore[arg-type]
-                timestamp=h.timestamp_ms,
-                custom_values=h.custom_values,
-                start_timestamp=next(starts, 0),
-            )
-            for offset, length in h.negative_spans:
-                ph.negative_spans.add(offset=offset, length=length)
-            for offset, length in h.positive_spans:
-                ph.positive_spans.add(offset=offset, length=length)
+            fill_histogram(ts.histograms.add(), h, next(starts, 0))
         for e in s.exemplars:
             ex = ts.exemplars.add(value=e.value, timestamp=e.timestamp_ms)
             for name, value in e.labels:
