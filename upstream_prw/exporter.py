@@ -134,7 +134,8 @@ class PrometheusRemoteWriteExporter(MetricExporter):
             max_entry_templates=caches.max_entry_templates,
         )
         limit = self.settings.max_batch_size_bytes
-        return encoder, Upgrader(encoder.catalog, limit, caches.max_label_values)
+        # 2.0: the label strings of series, kept as long as label values are, four to one
+        return encoder, Upgrader(encoder.catalog, limit, 4 * caches.max_label_values)
 
     def after_fork_in_child(self) -> None:
         """Run in a child process after `os.fork()` (registered at construction).

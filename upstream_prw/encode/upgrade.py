@@ -70,7 +70,7 @@ class Upgrader:
         self,
         metadata: Callable[[str], Metadata | None],
         limit: int,
-        max_cached: int = 16384,
+        max_cached: int = 32768,
     ) -> None:
         self._metadata = metadata
         self._limit = limit
