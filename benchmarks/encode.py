@@ -33,7 +33,7 @@ Pair = tuple[MetricsEncoder, Upgrader | None]
 def _new(settings: TranslationSettings, v2: bool) -> Pair:
     encoder = MetricsEncoder(settings, num_shards=5)
     encoder.v2 = v2
-    return encoder, Upgrader(encoder.catalog, encoder.max_batch_size_bytes) if v2 else None
+    return encoder, Upgrader(encoder.catalog, encoder.max_batch_size_bytes, 65536) if v2 else None
 
 
 def _run(pair: Pair, data: object) -> tuple[float, int, int]:
@@ -45,6 +45,8 @@ def _run(pair: Pair, data: object) -> tuple[float, int, int]:
         sizes.extend(len(each.payload) for each in out)
 
     start = time.perf_counter()
+    if upgrader is not None:
+        upgrader.start_export()
     report = encoder.encode(data, emit)
     return time.perf_counter() - start, report.series, sum(sizes)
 

@@ -254,6 +254,8 @@ class PrometheusRemoteWriteExporter(MetricExporter):
         2.0 the encoder's requests are rewritten first, and what it encodes says so."""
         v2 = self._uses_v2()
         self._encoder.v2 = v2
+        if v2:
+            self._upgrader.start_export()
         return handoff(
             self._queue,
             self._send,

@@ -10,7 +10,7 @@ import cramjam
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from tests.upstream_prw.builders import T1, data
+from tests.upstream_prw.builders import T1, counter, data, hist_point, histogram, number
 from tests.upstream_prw.encode.test_fast_path_properties import (
     KEYS,
     KINDS,
@@ -34,6 +34,7 @@ def encode_v2(md: Any, settings_: TranslationSettings, limit: int = 3_000_000) -
     encoder.v2 = True
     upgrader = Upgrader(encoder.catalog, limit)
     requests: list[Any] = []
+    upgrader.start_export()
     encoder.encode(md, lambda r: requests.extend(upgrader.upgrade(r)))
     assert all(r.message == V2_MESSAGE for r in requests)
     return requests
@@ -105,3 +106,47 @@ def test_the_2_0_path_decodes_to_what_the_generated_classes_build(
         assert request.samples == sum(len(ts.samples) for ts in message.timeseries)
         assert request.histograms == sum(len(ts.histograms) for ts in message.timeseries)
     assert canonical(messages) == canonical([request_v2(expected)])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    exports=st.lists(
+        st.lists(st.integers(0, 30), min_size=1, max_size=25, unique=True),
+        min_size=2,
+        max_size=5,
+    ),
+    limit=st.sampled_from([900, 3_000_000]),
+)
+def test_later_exports_reuse_their_tables_and_still_decode_right(
+    exports: list[list[int]], limit: int
+) -> None:
+    """Series come and go between exports; each request keeps the 2.0 rules and decodes
+    to what the generated classes build, with tables kept from export to export."""
+    settings_ = TranslationSettings(target_info=False)
+    encoder = MetricsEncoder(settings_, num_shards=2, max_batch_size_bytes=limit)
+    encoder.v2 = True
+    upgrader = Upgrader(encoder.catalog, limit)
+    for n, present in enumerate(exports):
+        t = T1 + n * 15 * 10**9
+        numbers = [number(n + i, {"route": f"/r{i}", "code": i % 3}, t=t) for i in present]
+        buckets = [hist_point([1, 5], [i, 1, n], 2.0, {"r": f"{i}"}, t=t) for i in present]
+        md = data(counter("c", *numbers), histogram("h", *buckets))
+        requests = _export(encoder, upgrader, md)
+        messages = [decoded(r) for r in requests]
+        for message in messages:
+            check_rules(message)
+        got = {k: v for k, v in canonical(messages).items() if not _all_stale(v)}
+        expected = canonical([request_v2(translate(md, settings_, v2=True))])
+        assert got == expected
+
+
+def _all_stale(entry: dict[str, Any]) -> bool:
+    stale = 0x7FF0000000000002
+    return bool(entry["samples"]) and all(bits == stale for bits, _, _ in entry["samples"])
+
+
+def _export(encoder: MetricsEncoder, upgrader: Upgrader, md: Any) -> list[Any]:
+    requests: list[Any] = []
+    upgrader.start_export()
+    encoder.encode(md, lambda r: requests.extend(upgrader.upgrade(r)))
+    return requests
