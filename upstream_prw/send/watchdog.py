@@ -25,7 +25,16 @@ from typing import Any
 from requests.adapters import HTTPAdapter
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-__all__ = ["IDLE_EXIT", "Watch", "Watchdog", "WatchedAdapter", "watchdog", "watched"]
+__all__ = [
+    "IDLE_EXIT",
+    "Watch",
+    "Watchdog",
+    "WatchedAdapter",
+    "WatchedHTTPConnectionPool",
+    "WatchedHTTPSConnectionPool",
+    "watchdog",
+    "watched",
+]
 
 IDLE_EXIT = 2.0
 """Seconds the watchdog thread waits without work before it exits (it restarts on demand),
@@ -140,21 +149,26 @@ def _note_connection(connection: Any) -> None:
             watch.shut()
 
 
-class _WatchedHTTPPool(HTTPConnectionPool):
+class WatchedHTTPConnectionPool(HTTPConnectionPool):
+    """A pool that tells the watchdog which connection the current attempt took (its
+    name shows in connection errors, so it says what it is)."""
+
     def _get_conn(self, timeout: float | None = None) -> Any:
         connection = super()._get_conn(timeout)
         _note_connection(connection)
         return connection
 
 
-class _WatchedHTTPSPool(HTTPSConnectionPool):
+class WatchedHTTPSConnectionPool(HTTPSConnectionPool):
+    """The same for https."""
+
     def _get_conn(self, timeout: float | None = None) -> Any:
         connection = super()._get_conn(timeout)
         _note_connection(connection)
         return connection
 
 
-_POOLS = {"http": _WatchedHTTPPool, "https": _WatchedHTTPSPool}
+_POOLS = {"http": WatchedHTTPConnectionPool, "https": WatchedHTTPSConnectionPool}
 
 
 class WatchedAdapter(HTTPAdapter):
