@@ -46,16 +46,25 @@ _VARINTS = tuple(varint(i) for i in range(16384))  # references, encoded ahead
 
 
 def _label_strings(block: bytes) -> list[bytes]:
-    """Name, value, name, value, ... of the 1.0 `Label` entries in `block`."""
+    """Name, value, name, value, ... of the 1.0 `Label` entries in `block` (an empty value
+    is left out of its Label, and comes back as b""). Lengths under 128 are read inline."""
     strings: list[bytes] = []
     pos, end = 0, len(block)
     while pos < end:
-        length, pos = read_varint(block, pos + 1)  # past the entry's tag
-        label_end = pos + length
-        name = value = b""
-        while pos < label_end:  # Label{name = 1, value = 2}; an empty one is left out
-            field = block[pos]
+        size = block[pos + 1]  # past the entry's tag
+        if size < 0x80:
+            pos += 2
+        else:
             size, pos = read_varint(block, pos + 1)
+        label_end = pos + size
+        name = value = b""
+        while pos < label_end:  # Label{name = 1, value = 2}
+            field = block[pos]
+            size = block[pos + 1]
+            if size < 0x80:
+                pos += 2
+            else:
+                size, pos = read_varint(block, pos + 1)
             if field == 0x0A:
                 name = block[pos : pos + size]
             else:
@@ -93,6 +102,7 @@ class _Table:
 _TABLE_USES = 32  # a table is renewed after this many requests: what churned away goes
 _TABLE_SYMBOLS = 1 << 16  # or once it holds this many strings
 _TABLE_PLACES = 64  # requests of a shard in one export that get a kept table
+_INTERNED = 1 << 17  # distinct label strings shared before the lot is let go
 
 _Cached = list[Any]  # [strings, metadata, table version, its refs field, its metadata field]
 
@@ -115,9 +125,18 @@ class Upgrader:
         self._tables: dict[tuple[int, int], _Table] = {}
         self._places: dict[int, int] = {}  # requests of each shard so far in this export
         self._versions = itertools.count(1)
+        self._strings: dict[bytes, bytes] = {}
 
     def start_export(self) -> None:
         self._places.clear()
+
+    def _interned(self, strings: list[bytes]) -> list[bytes]:
+        """The same strings, each one object however many series hold it (`job` and its
+        value are in every series): a cached series costs its list, not its strings."""
+        known = self._strings
+        if len(known) > _INTERNED:
+            known.clear()
+        return [known.setdefault(string, string) for string in strings]
 
     def _table(self, shard: int) -> _Table:
         place = self._places.get(shard, 0)
@@ -194,7 +213,7 @@ class Upgrader:
         block = raw[start:pos]
         cached = self._series.get(block)
         if cached is None:
-            strings = _label_strings(block)
+            strings = self._interned(_label_strings(block))
             name = dict(zip(strings[::2], strings[1::2], strict=True)).get(_NAME, b"")
             meta = self._metadata(name.decode("utf-8", "replace")) or _NO_METADATA
             cached = [strings, meta, 0, b"", b""]
