@@ -138,7 +138,9 @@ def build_session(
         if infer_scope(config.endpoint) is not None:
             logger.warning(
                 "%s is an Amazon Managed Service for Prometheus endpoint, which only accepts "
-                "SigV4-signed requests; set aws_auth.enabled: true",
+                "SigV4-signed requests; turn SigV4 on: aws_auth.enabled: true in a config file, "
+                "--aws-auth on the command line, or "
+                "OTEL_EXPORTER_PROMETHEUS_REMOTE_WRITE_AWS_AUTH=true",
                 config.endpoint,
             )
         return None

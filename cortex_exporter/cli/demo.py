@@ -218,7 +218,7 @@ def run_demo_remote(
     report.text("cortex-exporter demo: a MeterProvider exporting to your backend")
     report.line("endpoint", config.endpoint + (f" (from {source})" if source else ""))
     auth = config.aws_auth
-    signing = "none (aws_auth.enabled is false)"
+    signing = "none (SigV4 is off)"
     if auth.enabled:
         signing = f"SigV4, service {auth.service}, credentials from the default chain"
     report.line("signing", signing)

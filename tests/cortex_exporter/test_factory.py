@@ -113,7 +113,8 @@ def test_no_region_anywhere_fails_at_construction() -> None:
 def test_an_amp_endpoint_without_auth_is_warned_about(caplog: pytest.LogCaptureFixture) -> None:
     with caplog.at_level(logging.WARNING, logger="cortex_exporter.factory"):
         assert build_session(Config.from_mapping({"endpoint": AMP_ENDPOINT})) is None
-    assert "set aws_auth.enabled: true" in caplog.text
+    assert "aws_auth.enabled: true in a config file" in caplog.text
+    assert "OTEL_EXPORTER_PROMETHEUS_REMOTE_WRITE_AWS_AUTH=true" in caplog.text
 
 
 def test_construction_does_not_look_for_credentials(

@@ -57,7 +57,7 @@ def test_demo_against_an_endpoint(capsys: pytest.CaptureFixture[str]) -> None:
         names = {state.name for state in rx.series()}
     output = capsys.readouterr().out
     assert status == 0, output
-    assert "signing     none (aws_auth.enabled is false)" in output
+    assert "signing     none (SigV4 is off)" in output
     assert "demo_requests_total" in names
     assert output.rstrip().splitlines()[-1].startswith("OK: ")
 
