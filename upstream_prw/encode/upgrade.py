@@ -8,10 +8,8 @@ have the same fields as the 1.0 ones, so their bytes are copied over (a histogra
 its 2.0 field number); labels and exemplar labels become references into the symbol table,
 and each series gets its metric's metadata.
 
-A series' label strings (and its metadata) are kept by its encoded labels, in an LRU, so a
-series seen before costs a lookup and one reference per string. A request is rewritten as
-a whole, and one that would come out over the size limit is cut in two and each half
-rewritten: every request carries its own symbol table and stays under the limit.
+A series' label strings, metadata and (per kept symbol table) references are cached by its
+encoded labels. Every request carries its own symbol table and stays under the size limit.
 """
 
 from __future__ import annotations
@@ -126,6 +124,7 @@ class Upgrader:
         self._places: dict[int, int] = {}  # requests of each shard so far in this export
         self._versions = itertools.count(1)
         self._strings: dict[bytes, bytes] = {}
+        self._sample = 0  # the length of the last lone sample seen (see `_known`)
 
     def start_export(self) -> None:
         self._places.clear()
@@ -202,6 +201,32 @@ class Upgrader:
     def _series_entry(
         self, raw: bytes, pos: int, end: int, table: _Table
     ) -> tuple[bytes, tuple[int, int, int]]:
+        cached, pos = self._known(raw, pos, end)
+        if cached[2] != table.version:
+            symbols = table.symbols
+            cached[2:] = [table.version, _refs(cached[0], symbols), _metadata(cached[1], symbols)]
+        parts = [cached[3]]
+        counts = (1, 0, 0)
+        length, body = read_varint(raw, pos + 1) if pos < end else (0, pos)
+        if pos < end and raw[pos] == _SAMPLE and body + length == end:
+            parts.append(raw[pos:end])  # one sample and nothing else: the common case
+            self._sample = length
+        else:
+            counts = _copy_fields(raw, pos, end, table.symbols, parts)
+        parts.append(cached[4])
+        return length_prefixed(_TIMESERIES, b"".join(parts)), counts
+
+    def _known(self, raw: bytes, pos: int, end: int) -> tuple[_Cached, int]:
+        """The cached entry of the series at `pos`, and where its labels end.
+
+        Most series end with one sample as long as the last one's: if what comes before
+        such a sample is a label block cached before (so one read whole once), that is
+        the split, without reading the labels again. Else the labels are read."""
+        split = end - self._sample - 2
+        if split > pos and raw[split] == _SAMPLE and raw[split + 1] == self._sample:
+            cached = self._series.get(raw[pos:split])
+            if cached is not None:
+                return cached, split
         start = pos
         while pos < end and raw[pos] == _LABEL:  # the labels; lengths of one byte inline
             size = raw[pos + 1]
@@ -218,18 +243,7 @@ class Upgrader:
             meta = self._metadata(name.decode("utf-8", "replace")) or _NO_METADATA
             cached = [strings, meta, 0, b"", b""]
             self._series.put(block, cached)
-        if cached[2] != table.version:
-            symbols = table.symbols
-            cached[2:] = [table.version, _refs(cached[0], symbols), _metadata(cached[1], symbols)]
-        parts = [cached[3]]
-        counts = (1, 0, 0)
-        length, body = read_varint(raw, pos + 1) if pos < end else (0, pos)
-        if pos < end and raw[pos] == _SAMPLE and body + length == end:
-            parts.append(raw[pos:end])  # one sample and nothing else: the common case
-        else:
-            counts = _copy_fields(raw, pos, end, table.symbols, parts)
-        parts.append(cached[4])
-        return length_prefixed(_TIMESERIES, b"".join(parts)), counts
+        return cached, pos
 
 
 def _copy_fields(
