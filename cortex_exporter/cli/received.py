@@ -1,6 +1,7 @@
 """What the receiver makes of a request: decoded series, the verdict, the latest per series.
 
-Pure data and decoding (snappy, `WriteRequest`), shared by the receiver, the commands and tests.
+Pure data and decoding (snappy, `WriteRequest` and 2.0's `Request`), shared by the receiver,
+the commands and tests.
 """
 
 from __future__ import annotations
@@ -8,10 +9,12 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import cramjam
 
-from upstream_prw.proto import remote_pb2
+from upstream_prw.config.translation import V2_MESSAGE
+from upstream_prw.proto import remote_pb2, remote_v2_pb2
 
 __all__ = [
     "ReceivedSeries",
@@ -20,6 +23,7 @@ __all__ = [
     "SeriesState",
     "decode_write",
     "series_order",
+    "written_headers",
 ]
 
 
@@ -88,27 +92,55 @@ class SeriesState:
     samples: int = 0
 
 
-def decode_write(body: bytes) -> tuple[ReceivedSeries, ...]:
-    """The series of a snappy-compressed `WriteRequest`; raises on anything else."""
-    message = remote_pb2.WriteRequest.FromString(bytes(cramjam.snappy.decompress_raw(body)))
+def decode_write(body: bytes, content_type: str = "") -> tuple[ReceivedSeries, ...]:
+    """The series of a snappy-compressed `WriteRequest`, or of a 2.0 `Request` when the
+    Content-Type names it; raises on anything else."""
+    raw = bytes(cramjam.snappy.decompress_raw(body))
+    if V2_MESSAGE in content_type:
+        return _decode_v2(raw)
+    message = remote_pb2.WriteRequest.FromString(raw)
+    return tuple(
+        ReceivedSeries(
+            labels=tuple((label.name, label.value) for label in ts.labels),
+            samples=tuple((s.timestamp, s.value) for s in ts.samples),
+            histograms=tuple(_histogram(h) for h in ts.histograms),
+        )
+        for ts in message.timeseries
+    )
+
+
+def _histogram(h: Any) -> tuple[int, float, float]:
+    count = h.count_float if h.WhichOneof("count") == "count_float" else h.count_int
+    return h.timestamp, float(count), h.sum
+
+
+def _decode_v2(raw: bytes) -> tuple[ReceivedSeries, ...]:
+    message = remote_v2_pb2.Request.FromString(raw)
+    symbols = list(message.symbols)
     found = []
     for ts in message.timeseries:
-        histograms = tuple(
-            (
-                h.timestamp,
-                float(h.count_float if h.WhichOneof("count") == "count_float" else h.count_int),
-                h.sum,
-            )
-            for h in ts.histograms
-        )
+        refs = list(ts.labels_refs)
         found.append(
             ReceivedSeries(
-                labels=tuple((label.name, label.value) for label in ts.labels),
+                labels=tuple(
+                    (symbols[refs[i]], symbols[refs[i + 1]]) for i in range(0, len(refs) - 1, 2)
+                ),
                 samples=tuple((s.timestamp, s.value) for s in ts.samples),
-                histograms=histograms,
+                histograms=tuple(_histogram(h) for h in ts.histograms),
             )
         )
     return tuple(found)
+
+
+def written_headers(series: tuple[ReceivedSeries, ...]) -> dict[str, str]:
+    """What a 2.0 receiver says it wrote: everything it decoded."""
+    samples = sum(len(ts.samples) for ts in series)
+    histograms = sum(len(ts.histograms) for ts in series)
+    return {
+        "X-Prometheus-Remote-Write-Samples-Written": str(samples),
+        "X-Prometheus-Remote-Write-Histograms-Written": str(histograms),
+        "X-Prometheus-Remote-Write-Exemplars-Written": "0",
+    }
 
 
 def series_order(state: SeriesState) -> tuple[str, list[tuple[str, float, str]]]:

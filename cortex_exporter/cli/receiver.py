@@ -23,7 +23,9 @@ from cortex_exporter.cli.received import (
     SeriesState,
     decode_write,
     series_order,
+    written_headers,
 )
+from upstream_prw.config.translation import V2_MESSAGE
 from upstream_prw.translate import is_stale
 
 __all__ = ["AMP_MESSAGES", "InspectionReceiver"]
@@ -173,14 +175,17 @@ class InspectionReceiver:
         verdict, ok, kind = self._verify(method, target, headers, body)
         series: tuple[ReceivedSeries, ...] = ()
         error = ""
+        content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
         try:
-            series = decode_write(body)
+            series = decode_write(body, content_type)
         except Exception as exc:  # whatever the bytes were, the sender should hear why
             error = f"cannot decode the body as a snappy WriteRequest: {type(exc).__name__}: {exc}"
         if ok is False:
             reply = Reply(403, json.dumps({"message": AMP_MESSAGES[kind]}))
         elif error:
             reply = Reply(400, error + "\n")
+        elif V2_MESSAGE in content_type:  # a 2.0 receiver says what it wrote
+            reply = Reply(headers=written_headers(series))
         else:
             reply = Reply()
         with self._lock:

@@ -22,6 +22,7 @@ from tests.cortex_exporter.support import (
     SESSION_TOKEN,
     one_counter,
 )
+from upstream_prw.config.translation import V2_MESSAGE
 
 
 def _signed_config(url: str) -> dict[str, object]:
@@ -84,6 +85,23 @@ def test_injected_credentials_replace_the_chain(receiver: InspectionReceiver) ->
     exporter.export(one_counter())
     exporter.shutdown()
     assert receiver.received and all(w.signature_ok for w in receiver.received)
+
+
+def test_remote_write_2_requests_are_signed_as_1_0_ones_are(receiver: InspectionReceiver) -> None:
+    """SigV4 signs whatever body and Content-Type go out: 2.0 requests verify, and the
+    receiver (which takes 2.0) gets them as 2.0, with no fallback."""
+    credentials = Credentials(ACCESS_KEY, SECRET_KEY, method="injected")
+    config = {**_signed_config(receiver.url), "protobuf_message": V2_MESSAGE}
+    exporter = new_exporter(config, credentials=credentials)
+    assert exporter.export(one_counter()).name == "SUCCESS"
+    exporter.shutdown()
+    written = receiver.received
+    assert written and all(w.signature_ok for w in written)
+    assert {w.header("Content-Type") for w in written} == {
+        f"application/x-protobuf;proto={V2_MESSAGE}"
+    }
+    assert {w.header("X-Prometheus-Remote-Write-Version") for w in written} == {"2.0.0"}
+    assert "wrapper_test_requests_total" in {s.name for w in written for s in w.series}
 
 
 def test_region_is_inferred_from_an_amp_endpoint() -> None:

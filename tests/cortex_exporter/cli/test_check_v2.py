@@ -99,4 +99,6 @@ def test_the_2_0_probe_is_signed_like_the_1_0_one(
     assert [write.signature_ok for write in received] == [True, True]
     content_types = [dict(write.headers)["Content-Type"] for write in received]
     assert content_types == ["application/x-protobuf", f"application/x-protobuf;proto={V2_MESSAGE}"]
-    assert ONLY_V1 in out  # the inspection receiver is a 1.x one: 204, no Written headers
+    assert ACCEPTS_V2 in out  # the inspection receiver takes 2.0 and says what it wrote
+    (probe,) = received[1].series
+    assert dict(probe.labels)["__name__"] and probe.samples  # decoded as 2.0
