@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from upstream_prw.encode.lru import LRU
 from upstream_prw.encode.upgrade import Metadata
-from upstream_prw.translate.plan import Kind, MetricPlan
+from upstream_prw.translate.plan import MetricPlan
 
 __all__ = ["TARGET_INFO_HELP", "Catalog"]
 
@@ -26,12 +26,7 @@ class Catalog:
 
     def add(self, plan: MetricPlan) -> None:
         meta: Metadata = (plan.metadata_type, plan.help.encode(), plan.unit.encode())
-        names = [plan.name]
-        if plan.kind is Kind.HISTOGRAM:
-            names = [plan.name + "_bucket", plan.name + "_sum", plan.name + "_count"]
-        elif plan.kind is Kind.SUMMARY:
-            names += [plan.name + "_sum", plan.name + "_count"]
-        for name in names:
+        for name in plan.series_names:
             if self._names.get(name) is None:
                 self._names.put(name, meta)
 

@@ -33,14 +33,12 @@ from upstream_prw.translate.model import (
     target_info_labels,
     target_info_name,
 )
-from upstream_prw.translate.plan import Kind, MetricPlan
+from upstream_prw.translate.plan import STARTED_KINDS, Kind, MetricPlan
 from upstream_prw.translate.plans import PlanCache, reported_name
 from upstream_prw.translate.settings import TranslationSettings
 
 __all__ = ["EncodeReport", "MetricsEncoder"]
 
-_STARTED = frozenset({Kind.COUNTER, Kind.HISTOGRAM, Kind.SUMMARY, Kind.NATIVE, Kind.NHCB})
-"""The kinds with counter semantics, whose samples carry a start timestamp in 2.0."""
 
 Emit = Callable[[EncodedRequest], None]
 
@@ -176,7 +174,7 @@ class MetricsEncoder:
                 self.catalog.add(plan)
             kind = plan.kind
             taken = None
-            with_start = self.v2 and kind in _STARTED
+            with_start = self.v2 and kind in STARTED_KINDS
             if not points:  # exported without a point: each series it had goes stale
                 state.start(gen)
             elif with_start:

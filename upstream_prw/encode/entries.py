@@ -26,7 +26,6 @@ __all__ = [
     "bucket_entries",
     "exemplar_entries",
     "histogram_doubles",
-    "point_start_ms",
     "stale_entries",
 ]
 
@@ -35,13 +34,6 @@ STALE = pack_double(STALE_NAN)
 _NO_LAYOUT = BucketLayout((), ())
 NATIVE_BUILDERS = {Kind.NATIVE: native_histogram, Kind.NHCB: nhcb_histogram}
 """How each kind sent as native histograms makes one from a point and its time."""
-
-
-def point_start_ms(point: Any, timestamp_ms: int) -> int:
-    """A point's start in milliseconds for Remote Write 2.0's start timestamp: 0 (unset)
-    when it has none, or one after its own timestamp, which no receiver would take."""
-    start = getattr(point, "start_time_unix_nano", 0) // 1_000_000
-    return start if 0 < start <= timestamp_ms else 0
 
 
 def histogram_doubles(point: Any, bounds: int, flags: bool) -> list[bytes]:

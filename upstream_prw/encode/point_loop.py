@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 
 from upstream_prw.encode.batches import Shards
-from upstream_prw.encode.entries import exemplar_entries, point_start_ms
+from upstream_prw.encode.entries import exemplar_entries
 from upstream_prw.encode.series import Group, PlanState
 from upstream_prw.encode.wire import sample_tail
 from upstream_prw.encode.writers import WRITERS, Pending, Report, Run
@@ -28,6 +28,7 @@ from upstream_prw.translate.model import (
 )
 from upstream_prw.translate.plan import Kind
 from upstream_prw.translate.plans import attributes_key
+from upstream_prw.translate.points import point_start_ms
 
 __all__ = ["NewGroup", "encode_points"]
 

@@ -14,13 +14,12 @@ from upstream_prw.encode.entries import (
     STALE,
     bucket_entries,
     histogram_doubles,
-    point_start_ms,
 )
 from upstream_prw.encode.series import BucketLayout, PlanState
 from upstream_prw.encode.wire import histogram_bytes, length_prefixed, pack_double
 from upstream_prw.translate.model import Dropped, failure_reason
 from upstream_prw.translate.plan import Kind
-from upstream_prw.translate.points import histogram_values, summary_values
+from upstream_prw.translate.points import histogram_values, point_start_ms, summary_values
 
 __all__ = ["WRITERS", "Pending", "Report", "Run"]
 

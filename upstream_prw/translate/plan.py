@@ -28,7 +28,7 @@ from upstream_prw.translate.naming import (
 )
 from upstream_prw.translate.settings import TranslationSettings
 
-__all__ = ["Context", "Kind", "MetricPlan", "make_context", "plan_metric"]
+__all__ = ["STARTED_KINDS", "Context", "Kind", "MetricPlan", "make_context", "plan_metric"]
 
 
 class Kind(enum.IntEnum):
@@ -52,6 +52,10 @@ _METADATA_TYPE = {
 
 
 _RESERVED = {Kind.HISTOGRAM: "le", Kind.SUMMARY: "quantile"}
+
+STARTED_KINDS = frozenset({Kind.COUNTER, Kind.HISTOGRAM, Kind.SUMMARY, Kind.NATIVE, Kind.NHCB})
+"""The kinds with counter semantics: their samples have a start (Remote Write 2.0's start
+timestamp)."""
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -138,6 +142,15 @@ class MetricPlan:
     @property
     def metadata_type(self) -> int:
         return _METADATA_TYPE[self.kind]
+
+    @property
+    def series_names(self) -> tuple[str, ...]:
+        """Every `__name__` the metric's series carry."""
+        if self.kind is Kind.HISTOGRAM:
+            return (self.name + "_bucket", self.name + "_sum", self.name + "_count")
+        if self.kind is Kind.SUMMARY:
+            return (self.name, self.name + "_sum", self.name + "_count")
+        return (self.name,)
 
     def bucket_layout(self, bounds: tuple[float, ...]) -> tuple[tuple[str, str | None], ...]:
         """(series name, `le`) for each series of a classic histogram point."""

@@ -21,6 +21,7 @@ __all__ = [
     "native_histogram",
     "nhcb_histogram",
     "no_recorded_value",
+    "point_start_ms",
     "summary_values",
 ]
 
@@ -83,6 +84,13 @@ def nhcb_histogram(point: Any, timestamp_ms: int) -> NativeHistogram:
         sum_=STALE_NAN if stale else float(point.sum),
         timestamp_ms=timestamp_ms,
     )
+
+
+def point_start_ms(point: Any, timestamp_ms: int) -> int:
+    """A point's start in milliseconds for Remote Write 2.0's start timestamp: 0 (unset)
+    when it has none, or one after its own timestamp, which no receiver would take."""
+    start = getattr(point, "start_time_unix_nano", 0) // 1_000_000
+    return start if 0 < start <= timestamp_ms else 0
 
 
 def bucket_index(bounds: Sequence[float], value: float) -> int:

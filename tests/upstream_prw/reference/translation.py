@@ -12,7 +12,6 @@ from collections.abc import Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
-from upstream_prw.encode.entries import point_start_ms
 from upstream_prw.translate.classic import classic_points
 from upstream_prw.translate.delta import DeltaState, fold_delta
 from upstream_prw.translate.labels import Labels
@@ -29,7 +28,7 @@ from upstream_prw.translate.model import (
     target_info_labels,
     target_info_name,
 )
-from upstream_prw.translate.plan import Kind, MetricPlan
+from upstream_prw.translate.plan import STARTED_KINDS, Kind, MetricPlan
 from upstream_prw.translate.plans import PlanCache, attributes_key, reported_name
 from upstream_prw.translate.points import (
     bucket_index,
@@ -38,6 +37,7 @@ from upstream_prw.translate.points import (
     native_histogram,
     nhcb_histogram,
     no_recorded_value,
+    point_start_ms,
     summary_values,
 )
 from upstream_prw.translate.settings import TranslationSettings
@@ -70,16 +70,8 @@ def point_layout(
     return ((plan.name, None),), None
 
 
-STARTED = frozenset({Kind.COUNTER, Kind.HISTOGRAM, Kind.SUMMARY, Kind.NATIVE, Kind.NHCB})
-
-
 def _catalog(out: Translation, plan: MetricPlan) -> None:
-    names = [plan.name]
-    if plan.kind == Kind.HISTOGRAM:
-        names = [plan.name + "_bucket", plan.name + "_sum", plan.name + "_count"]
-    elif plan.kind == Kind.SUMMARY:
-        names += [plan.name + "_sum", plan.name + "_count"]
-    for name in names:
+    for name in plan.series_names:
         out.catalog.setdefault(name, (plan.metadata_type, plan.help, plan.unit))
 
 
@@ -143,7 +135,7 @@ def translate(
                     native = nhcb_histogram(point, ts)
                 number = _number(point) if values is None and native is None else 0.0
                 exemplars = _exemplars(plan, point)
-                start = point_start_ms(point, ts) if v2 and plan.kind in STARTED else 0
+                start = point_start_ms(point, ts) if v2 and plan.kind in STARTED_KINDS else 0
             except Exception as exc:
                 out.dropped.append(Dropped(name, failure_reason(exc)))
                 continue
